@@ -1,0 +1,55 @@
+#include "actions.hpp"
+#include "params.hpp"
+#include "slack_api.hpp"
+
+#include <string>
+
+namespace slack {
+
+namespace {
+
+// Fields passed to chat.postMessage as they are, when given.
+constexpr const char* kPassThrough[] = {"username", "icon_emoji", "icon_url", "thread_ts",
+                                        "unfurl_links"};
+
+}  // namespace
+
+json::value send_message(plugboard::Context& ctx, const json::object& params) {
+  json::object body;
+  body["channel"] = string_param(params, "channel");
+  // `message` is the name seed 000's clients send; Slack calls it `text`.
+  std::string text = string_param(params, "text", string_param(params, "message"));
+  const json::array* blocks = array_param(params, "blocks");
+  const json::array* attachments = array_param(params, "attachments");
+  if (text.empty() && blocks == nullptr && attachments == nullptr)
+    throw plugboard::ActionError{"INVALID_PARAMETERS",
+                                 "send-message needs text (or message), blocks or attachments"};
+  if (!text.empty()) body["text"] = text;
+  if (blocks != nullptr) body["blocks"] = *blocks;
+  if (attachments != nullptr) body["attachments"] = *attachments;
+  for (const char* key : kPassThrough)
+    if (const json::value* v = params.if_contains(key); v != nullptr && !v->is_null())
+      body[key] = *v;
+
+  json::object posted = post(ctx, "chat.postMessage", body);
+  // Slack answers with the channel's id even when it was addressed by name.
+  std::string channel = string_param(posted, "channel", string_param(params, "channel"));
+  std::string ts = string_param(posted, "ts");
+
+  json::object out;
+  out["message_id"] = ts;
+  out["channel"] = channel;
+  out["timestamp"] = ts;
+  // The message is already posted: a missing permalink must not turn that into a failure a
+  // client would retry (and so post twice).
+  try {
+    json::object link = get(ctx, "chat.getPermalink", {{"channel", channel}, {"message_ts", ts}});
+    if (std::string permalink = string_param(link, "permalink"); !permalink.empty())
+      out["permalink"] = permalink;
+  } catch (const plugboard::ActionError& e) {
+    ctx.warn("Slack send-message: message posted but no permalink: " + e.message);
+  }
+  return out;
+}
+
+}  // namespace slack

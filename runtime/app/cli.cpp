@@ -1,0 +1,234 @@
+#include "app/cli.hpp"
+
+#include "app/config.hpp"
+#include "app/runtime.hpp"
+#include "execute/call.hpp"
+#include "plugins/loader.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <pthread.h>
+#include <string>
+#include <vector>
+
+namespace plugboard::app {
+namespace {
+
+constexpr const char* kUsage = R"(usage: plugboard <command> [options]
+
+commands:
+  serve [--config FILE] [--host H] [--port N]
+      Run the server. --port 0 picks a free port; the URL is printed on stdout.
+  keys create [--config FILE] --workspace W [--project P] --name N [--operations read,write,execute,admin] [--json]
+      Create an API key (the workspace and project are created when they do not exist) and
+      print only the key (or, with --json, the key with its workspace and project ids).
+  plugins list [--config FILE]
+      Load the plugins directory and list what loaded and what was skipped, and why.
+  plugins check PATH
+      Check a manifest (or every manifest in a directory) and its library without starting
+      the server. Exit code 0 when all pass, 1 otherwise.
+  version
+
+Every setting can also come from the environment: see docs/operations.md.
+)";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // --name value, or --flag -> ""
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) == 0) {
+      std::string name = s.substr(2);
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        a.options[name.substr(0, eq)] = name.substr(eq + 1);
+      } else if (name == "json" || name == "help") {
+        a.options[name] = "";
+      } else {
+        if (i + 1 >= argc) throw std::invalid_argument("option --" + name + " needs a value");
+        a.options[name] = argv[++i];
+      }
+    } else {
+      a.positional.push_back(s);
+    }
+  }
+  return a;
+}
+
+std::optional<std::string> opt(const Args& a, const std::string& name) {
+  auto it = a.options.find(name);
+  if (it == a.options.end()) return std::nullopt;
+  return it->second;
+}
+
+Config config_from(const Args& a) {
+  std::optional<std::filesystem::path> file;
+  if (auto f = opt(a, "config")) file = *f;
+  Config c = load_config(file);
+  if (auto h = opt(a, "host")) c.server.host = *h;
+  if (auto p = opt(a, "port")) c.server.port = static_cast<std::uint16_t>(std::stoi(*p));
+  return c;
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("plugboard");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+}
+
+int serve(const Args& a) {
+  Config c = config_from(a);
+  setup_logging(c.log_level);
+  // Signals are taken by this thread with sigwait; every thread started after inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  Runtime rt(c);
+  rt.load_plugins();
+  auto port = rt.serve();
+  std::cout << "plugboard listening on http://" << c.server.host << ":" << port << std::endl;
+  spdlog::info("listening on http://{}:{}", c.server.host, port);
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: reloading plugins");
+      rt.load_plugins();
+      continue;
+    }
+    spdlog::info("signal {}: stopping", sig);
+    break;
+  }
+  rt.stop();
+  return 0;
+}
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+int keys_create(const Args& a) {
+  auto workspace = opt(a, "workspace");
+  auto name = opt(a, "name");
+  if (!workspace || !name) {
+    std::cerr << "keys create needs --workspace and --name\n";
+    return 2;
+  }
+  Config c = config_from(a);
+  setup_logging("warn");
+  Runtime rt(c);
+  auto ws = rt.tenancy().ensure_workspace(*workspace);
+  std::string project_id;
+  if (auto p = opt(a, "project")) project_id = rt.tenancy().ensure_project(ws.id, *p).id;
+  auto ops = split_csv(opt(a, "operations").value_or("read,write,execute,admin"));
+  auto key = rt.keys().create(ws.id, *name, ops, {}, {}, std::nullopt, std::nullopt);
+  if (opt(a, "json")) {
+    std::cout << boost::json::serialize(boost::json::object{
+                     {"key", key.key}, {"id", key.record.id}, {"workspace_id", ws.id}, {"project_id", project_id}})
+              << std::endl;
+  } else {
+    std::cout << key.key << std::endl;
+  }
+  return 0;
+}
+
+int plugins_list(const Args& a) {
+  Config c = config_from(a);
+  setup_logging("off");
+  plugins::Loader loader(execute::host_api());
+  auto registry = loader.load_directory(c.plugins_dir);
+  std::cout << "plugins directory: " << c.plugins_dir.string() << "\n";
+  for (const auto& p : registry.plugins())
+    std::cout << "  loaded   " << p->id() << " " << p->manifest.version << " (" << p->manifest.actions.size()
+              << " actions) from " << p->manifest.file.filename().string() << "\n";
+  for (const auto& f : registry.failures())
+    std::cout << "  skipped  " << f.manifest_file.filename().string() << ": " << f.reason << "\n";
+  return registry.failures().empty() ? 0 : 1;
+}
+
+int plugins_check(const Args& a) {
+  if (a.positional.size() < 3) {
+    std::cerr << "plugins check needs a PATH (a manifest or a directory of manifests)\n";
+    return 2;
+  }
+  setup_logging("off");
+  std::filesystem::path path = a.positional[2];
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(path))
+      if (e.path().extension() == ".yaml" || e.path().extension() == ".yml") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(path);
+  }
+  if (files.empty()) {
+    std::cout << "FAIL " << path.string() << ": no manifests found\n";
+    return 1;
+  }
+  plugins::Loader loader(execute::host_api());
+  int failed = 0;
+  for (const auto& f : files) {
+    try {
+      auto p = loader.load(f);
+      std::cout << "OK   " << f.string() << ": " << p->id() << " " << p->manifest.version << ", "
+                << p->manifest.actions.size() << " actions, ABI " << p->manifest.abi_major << "."
+                << p->manifest.abi_minor << "\n";
+    } catch (const std::exception& e) {
+      std::cout << "FAIL " << f.string() << ": " << e.what() << "\n";
+      ++failed;
+    }
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  try {
+    Args a = parse(argc, argv);
+    const auto& p = a.positional;
+    if (p.empty() || opt(a, "help")) {
+      std::cout << kUsage;
+      return p.empty() && !opt(a, "help") ? 2 : 0;
+    }
+    if (p[0] == "serve") return serve(a);
+    if (p[0] == "keys" && p.size() > 1 && p[1] == "create") return keys_create(a);
+    if (p[0] == "plugins" && p.size() > 1 && p[1] == "list") return plugins_list(a);
+    if (p[0] == "plugins" && p.size() > 1 && p[1] == "check") return plugins_check(a);
+    if (p[0] == "version") {
+      std::cout << "plugboard " << PLUGBOARD_VERSION << " (plugin ABI " << PLUGBOARD_ABI_MAJOR << "."
+                << PLUGBOARD_ABI_MINOR << ")\n";
+      return 0;
+    }
+    std::cerr << "unknown command\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "plugboard: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace plugboard::app

@@ -1,0 +1,36 @@
+// The operator's configuration: one YAML file, every setting also reachable through a
+// PLUGBOARD_* environment variable (environment wins), with defaults that run as they are.
+#pragma once
+
+#include "http/server.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace plugboard::app {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  http::ServerOptions server;
+  std::filesystem::path data_dir = "var";
+  std::string database_url;               // default: sqlite://<data_dir>/plugboard.db
+  std::filesystem::path plugins_dir = "plugins";
+  std::filesystem::path master_key_file;  // default: <data_dir>/master.key
+  std::map<std::string, std::string> provider_base_urls;
+  std::chrono::milliseconds deadline{30000};
+  std::string log_level = "info";
+};
+
+// Reads `file` (when given) and applies the environment. Relative paths in the file are taken
+// relative to the file's folder; relative paths from the environment to the working directory.
+// Throws ConfigError naming the file, line and key.
+Config load_config(const std::optional<std::filesystem::path>& file);
+
+}  // namespace plugboard::app

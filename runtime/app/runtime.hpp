@@ -1,0 +1,52 @@
+// The wired process: store, vault, plugins, services and, for `serve`, the HTTP server.
+// Built in dependency order and torn down in reverse, so the execution log is flushed
+// before the store closes and no plugin is unloaded while a request still runs in it.
+#pragma once
+
+#include "app/config.hpp"
+#include "auth/api_key_service.hpp"
+#include "auth/tenancy_service.hpp"
+#include "execute/connection_service.hpp"
+#include "execute/execute_service.hpp"
+#include "execute/execution_log.hpp"
+#include "execute/http_client.hpp"
+#include "http/server.hpp"
+#include "plugins/registry_handle.hpp"
+#include "store/repositories.hpp"
+#include "vault/vault.hpp"
+
+#include <memory>
+
+namespace plugboard::app {
+
+class Runtime {
+ public:
+  explicit Runtime(Config config);
+  ~Runtime();
+
+  // Loads every plugin in the plugins directory (again), swapping the registry as a whole.
+  void load_plugins();
+  // Starts the HTTP server; returns the port it listens on.
+  std::uint16_t serve();
+  void stop();
+
+  const Config& config() const { return config_; }
+  auth::TenancyService& tenancy() { return *tenancy_; }
+  auth::ApiKeyService& keys() { return *keys_; }
+  const plugins::RegistryHandle& registry() const { return registry_; }
+
+ private:
+  Config config_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<vault::Vault> vault_;
+  plugins::RegistryHandle registry_;
+  std::unique_ptr<auth::TenancyService> tenancy_;
+  std::unique_ptr<auth::ApiKeyService> keys_;
+  std::unique_ptr<execute::HttpClient> http_client_;
+  std::unique_ptr<execute::ConnectionService> connections_;
+  std::unique_ptr<execute::ExecutionLog> log_;
+  std::unique_ptr<execute::ExecuteService> execute_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace plugboard::app

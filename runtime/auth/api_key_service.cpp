@@ -1,0 +1,121 @@
+#include "auth/api_key_service.hpp"
+
+#include "store/iso_time.hpp"
+#include "vault/api_key.hpp"
+#include "vault/random.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace plugboard::auth {
+
+const std::vector<std::string> kOperations{"read", "write", "execute", "admin"};
+
+namespace {
+
+std::shared_ptr<const Principal> to_principal(const store::ApiKey& k) {
+  if (k.revoked) return nullptr;
+  auto p = std::make_shared<Principal>();
+  p->key_id = k.id;
+  p->workspace_id = k.workspace_id;
+  p->operations = k.operations;
+  p->integrations = k.integrations;
+  p->projects = k.projects;
+  if (k.expires_at) {
+    auto t = store::parse_iso(*k.expires_at);
+    p->expires_at = t ? *t : std::chrono::system_clock::time_point::min();
+  }
+  return p;
+}
+
+}  // namespace
+
+ApiKeyService::ApiKeyService(store::Store& store, std::chrono::seconds cache_ttl)
+    : store_(store), ttl_(cache_ttl) {}
+
+NewApiKey ApiKeyService::create(const std::string& workspace_id, const std::string& name,
+                                std::vector<std::string> operations,
+                                std::vector<std::string> integrations,
+                                std::vector<std::string> projects,
+                                std::optional<std::string> expires_at,
+                                std::optional<store::RateLimit> rate_limit) {
+  for (const auto& op : operations)
+    if (std::find(kOperations.begin(), kOperations.end(), op) == kOperations.end())
+      throw std::invalid_argument("unknown operation '" + op + "' (read, write, execute, admin)");
+  if (expires_at) {
+    auto t = store::parse_iso(*expires_at);
+    if (!t) throw std::invalid_argument("expires_at must be an ISO 8601 time");
+    expires_at = store::to_iso(*t);
+  }
+  auto gen = vault::generate_api_key();
+  NewApiKey out;
+  out.key = gen.key;
+  store::ApiKey& k = out.record;
+  k.id = vault::new_uuid();
+  k.workspace_id = workspace_id;
+  k.name = name;
+  k.prefix = gen.prefix;
+  k.hash = gen.hash;
+  k.operations = operations.empty() ? std::vector<std::string>{"read", "write", "execute"} : std::move(operations);
+  k.integrations = std::move(integrations);
+  k.projects = std::move(projects);
+  k.expires_at = std::move(expires_at);
+  k.rate_limit = rate_limit;
+  k.created_at = store::now_iso();
+  store_.api_keys().create(k);
+  return out;
+}
+
+std::vector<store::ApiKey> ApiKeyService::list(const std::string& workspace_id, const store::Page& page) {
+  return store_.api_keys().list(workspace_id, page);
+}
+
+std::optional<store::ApiKey> ApiKeyService::get(const std::string& workspace_id, const std::string& id) {
+  auto k = store_.api_keys().get(id);
+  if (!k || k->workspace_id != workspace_id) return std::nullopt;
+  return k;
+}
+
+bool ApiKeyService::revoke(const std::string& workspace_id, const std::string& id) {
+  auto k = get(workspace_id, id);
+  if (!k) return false;
+  store_.api_keys().revoke(id);
+  std::lock_guard lock(mutex_);
+  by_hash_.erase(k->hash);
+  return true;
+}
+
+std::shared_ptr<const Principal> ApiKeyService::authenticate(std::string_view presented) {
+  if (!vault::looks_like_api_key(presented)) return nullptr;
+  const std::string hash = vault::hash_api_key(presented);
+  const auto now = std::chrono::steady_clock::now();
+  std::shared_ptr<const Principal> principal;
+  bool cached = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = by_hash_.find(hash); it != by_hash_.end() && now - it->second.loaded < ttl_) {
+      principal = it->second.principal;
+      cached = true;
+    }
+  }
+  if (!cached) {
+    auto record = store_.api_keys().find_by_hash(hash);
+    principal = record ? to_principal(*record) : nullptr;
+    std::lock_guard lock(mutex_);
+    if (by_hash_.size() > 100000) by_hash_.clear();  // bound memory against floods of junk keys
+    by_hash_[hash] = {principal, now};
+  }
+  if (!principal || principal->expires_at <= std::chrono::system_clock::now()) return nullptr;
+  std::lock_guard lock(mutex_);
+  last_used_[principal->key_id] = store::now_iso();
+  return principal;
+}
+
+std::vector<std::pair<std::string, std::string>> ApiKeyService::take_last_used() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> out(last_used_.begin(), last_used_.end());
+  last_used_.clear();
+  return out;
+}
+
+}  // namespace plugboard::auth

@@ -1,0 +1,57 @@
+// API keys: created (shown once), listed, revoked, and resolved on every request from an
+// in-memory cache so the request path never waits on the database.
+#pragma once
+
+#include "auth/principal.hpp"
+#include "store/repositories.hpp"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace plugboard::auth {
+
+enum class AuthFailure { missing, invalid };
+
+struct NewApiKey {
+  store::ApiKey record;
+  std::string key;  // the secret, returned to the caller once
+};
+
+class ApiKeyService {
+ public:
+  explicit ApiKeyService(store::Store& store, std::chrono::seconds cache_ttl = std::chrono::seconds(30));
+
+  // Throws std::invalid_argument for bad operations or expiry.
+  NewApiKey create(const std::string& workspace_id, const std::string& name,
+                   std::vector<std::string> operations, std::vector<std::string> integrations,
+                   std::vector<std::string> projects, std::optional<std::string> expires_at,
+                   std::optional<store::RateLimit> rate_limit);
+  std::vector<store::ApiKey> list(const std::string& workspace_id, const store::Page& page);
+  std::optional<store::ApiKey> get(const std::string& workspace_id, const std::string& id);
+  bool revoke(const std::string& workspace_id, const std::string& id);
+
+  // The principal for a presented key, or nullptr when it is unknown, revoked or expired.
+  std::shared_ptr<const Principal> authenticate(std::string_view presented);
+
+  // Drains the last-used times collected since the previous call (written in batches).
+  std::vector<std::pair<std::string, std::string>> take_last_used();
+
+ private:
+  struct Cached {
+    std::shared_ptr<const Principal> principal;  // null: no such key (a short negative entry)
+    std::chrono::steady_clock::time_point loaded;
+  };
+  store::Store& store_;
+  std::chrono::seconds ttl_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Cached> by_hash_;
+  std::unordered_map<std::string, std::string> last_used_;  // key id -> time
+};
+
+extern const std::vector<std::string> kOperations;
+
+}  // namespace plugboard::auth

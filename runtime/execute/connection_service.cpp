@@ -1,0 +1,151 @@
+#include "execute/connection_service.hpp"
+
+#include "auth/service_error.hpp"
+#include "store/iso_time.hpp"
+#include "vault/random.hpp"
+
+namespace plugboard::execute {
+
+ConnectionService::ConnectionService(store::Store& store, const vault::Vault& vault,
+                                     auth::TenancyService& tenancy,
+                                     const plugins::RegistryHandle& registry,
+                                     std::chrono::seconds cache_ttl)
+    : store_(store), vault_(vault), tenancy_(tenancy), registry_(registry), ttl_(cache_ttl) {}
+
+store::Connection ConnectionService::create(const std::string& workspace_id, const NewConnection& c) {
+  if (c.integration_id.empty()) throw ServiceError::invalid("integration_id", "integration_id is required");
+  if (c.project_id.empty()) throw ServiceError::invalid("project_id", "project_id is required");
+  if (!tenancy_.project(workspace_id, c.project_id))
+    throw ServiceError::invalid("project_id", "project " + c.project_id + " does not exist in this workspace");
+  auto plugin = registry_.get()->find(c.integration_id);
+  if (!plugin)
+    throw ServiceError::invalid("integration_id", "no provider '" + c.integration_id + "' is loaded");
+  const auto& m = plugin->manifest;
+  const plugins::AuthType* auth = nullptr;
+  if (c.auth_type.empty()) {
+    if (!m.auth.empty()) auth = &m.auth.front();
+  } else {
+    auth = m.find_auth(c.auth_type);
+    if (auth == nullptr) {
+      std::string offered;
+      for (const auto& a : m.auth) offered += (offered.empty() ? "" : ", ") + a.type;
+      throw ServiceError::invalid("auth_type", "provider " + m.id + " does not offer auth type '" +
+                                                   c.auth_type + "' (it offers: " + offered + ")");
+    }
+  }
+  if (c.credentials) {
+    const std::vector<plugins::CredentialField> none;
+    for (const auto& f : auth != nullptr ? auth->fields : none) {
+      const auto* v = c.credentials->if_contains(f.name);
+      if (f.required && (v == nullptr || !v->is_string() || v->get_string().empty()))
+        throw ServiceError::invalid("credentials." + f.name, "credentials." + f.name + " is required (a non-empty string)");
+    }
+  }
+
+  store::Connection rec;
+  rec.id = vault::new_uuid();
+  rec.workspace_id = workspace_id;
+  rec.project_id = c.project_id;
+  rec.provider = m.id;
+  rec.integration_id = c.integration_id;
+  rec.name = c.name.empty() ? m.name : c.name;
+  rec.auth_type = auth != nullptr ? auth->type : "none";
+  // Without credentials a connection waits for them (OAuth or a later update).
+  rec.status = c.credentials ? "connected" : "pending";
+  rec.configuration_json = boost::json::serialize(c.configuration);
+  if (c.credentials) rec.sealed_credentials = vault_.seal(boost::json::serialize(*c.credentials));
+  rec.created_at = rec.updated_at = store::now_iso();
+  store_.connections().create(rec);
+  return rec;
+}
+
+std::vector<store::Connection> ConnectionService::list(const store::ConnectionFilter& filter,
+                                                       const store::Page& page) {
+  return store_.connections().list(filter, page);
+}
+
+std::int64_t ConnectionService::count(const store::ConnectionFilter& filter) {
+  return store_.connections().count(filter);
+}
+
+std::optional<store::Connection> ConnectionService::get(const std::string& workspace_id, const std::string& id) {
+  auto c = store_.connections().get(id);
+  if (!c || c->workspace_id != workspace_id) return std::nullopt;
+  return c;
+}
+
+bool ConnectionService::remove(const std::string& workspace_id, const std::string& id) {
+  if (!get(workspace_id, id)) return false;
+  bool removed = store_.connections().remove(id);
+  forget(id);
+  return removed;
+}
+
+void ConnectionService::forget(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  cache_.erase(id);
+}
+
+std::vector<std::string> ConnectionService::credential_fields(const store::Connection& c) const {
+  std::vector<std::string> out;
+  if (!c.sealed_credentials) return out;
+  if (auto plugin = registry_.get()->find(c.provider))
+    if (const auto* auth = plugin->manifest.find_auth(c.auth_type))
+      for (const auto& f : auth->fields) out.push_back(f.name);
+  return out;
+}
+
+std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connection record) const {
+  auto r = std::make_shared<ResolvedConnection>();
+  boost::system::error_code ec;
+  auto cfg = boost::json::parse(record.configuration_json, ec);
+  if (!ec && cfg.is_object()) r->configuration = std::move(cfg.get_object());
+  if (record.sealed_credentials) {
+    try {
+      auto plain = boost::json::parse(vault_.open(*record.sealed_credentials), ec);
+      if (ec || !plain.is_object())
+        r->decrypt_error = "decrypted credentials are not a JSON object";
+      else
+        r->credentials = std::move(plain.get_object());
+    } catch (const vault::DecryptionError& e) {
+      r->decrypt_error = e.what();
+    }
+  }
+  if (r->credentials) {
+    if (auto plugin = registry_.get()->find(record.provider)) {
+      if (const auto* auth = plugin->manifest.find_auth(record.auth_type)) {
+        try {
+          r->injected = inject_credentials(auth->inject, *r->credentials);
+        } catch (const InjectionError& e) {
+          r->inject_error = e.what();
+        }
+      } else {
+        r->injected = Injected{};  // custom transports (SMTP) read credentials themselves
+      }
+    }
+  }
+  r->record = std::move(record);
+  r->loaded = std::chrono::steady_clock::now();
+  return r;
+}
+
+std::shared_ptr<const ResolvedConnection> ConnectionService::resolve(const std::string& id) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    if (cache_generation_ != registry_.generation()) {  // injection rules may have changed
+      cache_.clear();
+      cache_generation_ = registry_.generation();
+    }
+    if (auto it = cache_.find(id); it != cache_.end() && now - it->second->loaded < ttl_) return it->second;
+  }
+  auto record = store_.connections().get(id);
+  if (!record) return nullptr;
+  auto resolved = build(std::move(*record));
+  std::lock_guard lock(mutex_);
+  if (cache_.size() > 100000) cache_.clear();
+  cache_[id] = resolved;
+  return resolved;
+}
+
+}  // namespace plugboard::execute

@@ -1,0 +1,77 @@
+// Connections: one account's credentials on a provider, owned by a workspace and project.
+// Credentials are sealed by the Vault before they reach the store and are never returned.
+// resolve() serves the execute path from memory: record, decrypted credentials and the
+// headers they inject, built once per connection and dropped on any change.
+#pragma once
+
+#include "auth/tenancy_service.hpp"
+#include "execute/credential_injection.hpp"
+#include "plugins/registry_handle.hpp"
+#include "store/repositories.hpp"
+#include "vault/vault.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace plugboard::execute {
+
+struct NewConnection {
+  std::string project_id;
+  std::string integration_id;  // a provider id (its default integration)
+  std::string name;
+  std::string auth_type;       // empty: the provider's first auth type
+  std::optional<boost::json::object> credentials;
+  boost::json::object configuration;
+};
+
+// A connection as execute needs it. Immutable once built.
+struct ResolvedConnection {
+  store::Connection record;
+  boost::json::object configuration;
+  std::optional<boost::json::object> credentials;  // nullopt: none stored
+  std::string decrypt_error;                       // set when the sealed credentials did not open
+  std::optional<Injected> injected;                // nullopt when credentials or rules are missing
+  std::string inject_error;
+  std::chrono::steady_clock::time_point loaded;
+};
+
+class ConnectionService {
+ public:
+  ConnectionService(store::Store& store, const vault::Vault& vault, auth::TenancyService& tenancy,
+                    const plugins::RegistryHandle& registry,
+                    std::chrono::seconds cache_ttl = std::chrono::seconds(60));
+
+  // Throws ServiceError (validation_error with the field, or not_found).
+  store::Connection create(const std::string& workspace_id, const NewConnection& c);
+  std::vector<store::Connection> list(const store::ConnectionFilter& filter, const store::Page& page);
+  std::int64_t count(const store::ConnectionFilter& filter);
+  std::optional<store::Connection> get(const std::string& workspace_id, const std::string& id);
+  bool remove(const std::string& workspace_id, const std::string& id);
+
+  // For execute: any workspace (the caller checks ownership); nullptr when there is none.
+  std::shared_ptr<const ResolvedConnection> resolve(const std::string& id);
+
+  // The credential field names of a connection's auth type, for redacted rendering.
+  std::vector<std::string> credential_fields(const store::Connection& c) const;
+
+ private:
+  std::shared_ptr<const ResolvedConnection> build(store::Connection record) const;
+  void forget(const std::string& id);
+
+  store::Store& store_;
+  const vault::Vault& vault_;
+  auth::TenancyService& tenancy_;
+  const plugins::RegistryHandle& registry_;
+  std::chrono::seconds ttl_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const ResolvedConnection>> cache_;
+  std::uint64_t cache_generation_ = 0;
+};
+
+}  // namespace plugboard::execute

@@ -1,0 +1,211 @@
+#include "execute/execute_service.hpp"
+
+#include "execute/call.hpp"
+#include "store/iso_time.hpp"
+#include "vault/random.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+namespace plugboard::execute {
+namespace {
+
+ExecuteResult fail(std::string code, std::string message, boost::json::object details = {}) {
+  ExecuteResult r;
+  r.error = {std::move(code), std::move(message), std::move(details)};
+  return r;
+}
+
+void append(void* ctx, const char* data, std::size_t len) {
+  static_cast<std::string*>(ctx)->append(data, len);
+}
+
+std::string capped(std::string s, std::size_t max) {
+  if (s.size() > max) {
+    s.resize(max);
+    s += "...[truncated]";
+  }
+  return s;
+}
+
+// Maps a plugin's error object to EXECUTION_FAILED, passing the provider's failure through.
+ExecuteError plugin_failure(const std::string& provider, const std::string& raw, bool out_of_time) {
+  ExecuteError e{"EXECUTION_FAILED", "Action execution failed", {}};
+  boost::system::error_code ec;
+  auto v = boost::json::parse(raw, ec);
+  if (!ec && v.is_object()) {
+    const auto& o = v.get_object();
+    if (const auto* d = o.if_contains("details"); d != nullptr && d->is_object()) e.details = d->get_object();
+    if (const auto* c = o.if_contains("code"); c != nullptr && c->is_string()) e.details["error_code"] = *c;
+    if (const auto* m = o.if_contains("message"); m != nullptr && m->is_string()) e.message = std::string(m->get_string());
+  } else {
+    e.details["error_code"] = "PLUGIN_PROTOCOL_ERROR";
+    e.message = "plugin " + provider + " returned an error that is not a JSON object";
+  }
+  e.details["provider"] = provider;
+  if (out_of_time) {
+    e.details["deadline_exceeded"] = true;
+    if (!e.details.contains("retryable")) e.details["retryable"] = true;
+  }
+  return e;
+}
+
+}  // namespace
+
+ExecuteService::ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
+                               ConnectionService& connections, ExecutionLog& log, HttpClient& http,
+                               ExecuteOptions options)
+    : registry_(registry), tenancy_(tenancy), connections_(connections), log_(log), http_(http),
+      options_(std::move(options)) {}
+
+ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
+  const auth::Principal& who = *req.principal;
+  if (!who.can("execute"))
+    return fail("ACCESS_DENIED", "The API key does not have the execute permission");
+  if (req.workspace_id != who.workspace_id)
+    return fail("ACCESS_DENIED", "The API key does not have access to this workspace",
+                {{"workspace_id", req.workspace_id}});
+  auto project_ws = tenancy_.project_workspace(req.project_id);
+  if (!project_ws || *project_ws != req.workspace_id || !who.allows_project(req.project_id))
+    return fail("ACCESS_DENIED", "The API key does not have access to this project in this workspace",
+                {{"project_id", req.project_id}});
+
+  auto conn = connections_.resolve(req.connection_id);
+  if (!conn)
+    return fail("CONNECTION_NOT_FOUND", "Connection does not exist", {{"connection_id", req.connection_id}});
+  const store::Connection& rec = conn->record;
+  if (rec.workspace_id != req.workspace_id || rec.project_id != req.project_id)
+    return fail("CONNECTION_MISMATCH", "Connection does not belong to this workspace and project",
+                {{"connection_id", req.connection_id}});
+  if (!who.allows_integration(rec.provider, rec.integration_id))
+    return fail("ACCESS_DENIED", "The API key does not have access to this integration",
+                {{"integration", rec.integration_id}});
+
+  auto registry = registry_.get();
+  auto plugin = registry->find(rec.provider);
+  if (!plugin)
+    return fail("INTEGRATION_NOT_FOUND", "Integration does not exist or its plugin is not loaded",
+                {{"integration", rec.provider}});
+  const plugins::Action* action = plugin->manifest.find_action(req.action);
+  if (action == nullptr) {
+    boost::json::array available;
+    for (const auto& a : plugin->manifest.actions) available.emplace_back(a.slug);
+    return fail("ACTION_NOT_FOUND", "Action does not exist for this integration",
+                {{"action", req.action}, {"integration", rec.provider}, {"available_actions", std::move(available)}});
+  }
+
+  ExecuteResult early;
+  early.action_name = action->name;
+  early.integration_name = plugin->manifest.name;
+  auto with_names = [&](ExecuteResult r) {
+    r.action_name = early.action_name;
+    r.integration_name = early.integration_name;
+    return r;
+  };
+  if (rec.status != "connected" && rec.status != "pending")
+    return with_names(fail("CONNECTION_INACTIVE", "Connection is " + rec.status,
+                           {{"status", rec.status}, {"connection_id", rec.id}}));
+  if (!rec.sealed_credentials && rec.auth_type != "none")
+    return with_names(fail("NO_CREDENTIALS", "No credentials found for connection", {{"connection_id", rec.id}}));
+
+  if (auto err = action->parameters->validate(req.parameters)) {
+    boost::json::object d{{"field", err->field}, {"keyword", err->keyword}, {"reason", err->message}};
+    if (err->keyword == "required")
+      return with_names(fail("MISSING_REQUIRED_FIELDS", "Missing required parameter: " + err->field, std::move(d)));
+    return with_names(fail("INVALID_REQUEST", "Invalid parameter " + (err->field.empty() ? "parameters" : err->field) +
+                                                  ": " + err->message, std::move(d)));
+  }
+  if (!conn->decrypt_error.empty()) {
+    spdlog::error("connection {}: credentials cannot be decrypted: {}", rec.id, conn->decrypt_error);
+    return with_names(fail("CREDENTIAL_DECRYPTION_FAILED", "Failed to decrypt credentials",
+                           {{"connection_id", rec.id}, {"reason", conn->decrypt_error}}));
+  }
+  if (!conn->inject_error.empty())
+    return with_names(fail("NO_CREDENTIALS", "The connection's credentials are incomplete",
+                           {{"connection_id", rec.id}, {"reason", conn->inject_error}}));
+  return invoke(req, *plugin, *action, *conn);
+}
+
+ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
+                                     const plugins::Action& action, const ResolvedConnection& conn) {
+  const auto& m = plugin.manifest;
+  ExecuteResult result;
+  result.execution_id = "exec_" + vault::random_hex(12);
+  result.action_name = action.name;
+  result.integration_name = m.name;
+
+  const auto deadline_ms = m.deadline_ms > 0 ? std::chrono::milliseconds(m.deadline_ms) : options_.default_deadline;
+  auto base = options_.base_urls.find(m.id);
+  pb_call call;
+  call.http = &http_;
+  call.manifest = &m;
+  call.credentials = conn.credentials ? &*conn.credentials : nullptr;
+  call.injected = conn.injected ? &*conn.injected : nullptr;
+  call.config = &conn.configuration;
+  call.base_url = base != options_.base_urls.end() ? base->second : m.base_url;
+  call.request_id = req.request_id;
+  call.workspace_id = req.workspace_id;
+  call.project_id = req.project_id;
+  call.connection_id = conn.record.id;
+  call.action = action.slug;
+  call.idempotent = action.idempotent;
+  const auto started_wall = std::chrono::system_clock::now();
+  const auto started = std::chrono::steady_clock::now();
+  call.deadline = started + deadline_ms;
+
+  const std::string params = boost::json::serialize(req.parameters);
+  std::string out;
+  pb_writer writer{&out, &append};
+  int32_t status = PB_ERROR;
+  {
+    std::unique_lock<std::mutex> serial;
+    if (plugin.serial) serial = std::unique_lock(*plugin.serial);
+    try {
+      status = plugin.api->invoke_action(&call, action.slug.data(), action.slug.size(), params.data(),
+                                         params.size(), &writer);
+    } catch (...) {  // a plugin that breaks the ABI contract by throwing; keep serving
+      status = PB_ERROR;
+      out = R"({"code":"PLUGIN_EXCEPTION","message":"plugin threw across the ABI boundary"})";
+    }
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  const bool out_of_time = elapsed >= deadline_ms;
+
+  if (status == PB_OK && !out_of_time) {
+    boost::system::error_code ec;
+    result.data = boost::json::parse(out, ec);
+    if (ec) {
+      result.error = {"EXECUTION_FAILED", "plugin " + m.id + " returned a result that is not JSON",
+                      {{"provider", m.id}, {"error_code", "PLUGIN_PROTOCOL_ERROR"}}};
+    } else {
+      result.ok = true;
+    }
+  } else if (status == PB_OK) {
+    result.error = {"EXECUTION_FAILED", "Action exceeded its deadline of " + std::to_string(deadline_ms.count()) + " ms",
+                    {{"provider", m.id}, {"deadline_exceeded", true}, {"retryable", true}}};
+  } else {
+    result.error = plugin_failure(m.id, out, out_of_time);
+  }
+
+  store::Execution e;
+  e.id = result.execution_id;
+  e.request_id = req.request_id;
+  e.workspace_id = req.workspace_id;
+  e.project_id = req.project_id;
+  e.connection_id = conn.record.id;
+  e.provider = m.id;
+  e.action = action.slug;
+  e.status = result.ok ? "success" : "error";
+  e.error_code = result.ok ? "" : std::string(result.error.details.contains("error_code")
+                                                  ? result.error.details.at("error_code").as_string().c_str()
+                                                  : result.error.code.c_str());
+  e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  e.started_at = store::to_iso(started_wall);
+  e.parameters_json = capped(params, options_.max_logged_payload);
+  e.result_json = capped(result.ok ? out : boost::json::serialize(result.error.details), options_.max_logged_payload);
+  log_.record(std::move(e));
+  return result;
+}
+
+}  // namespace plugboard::execute

@@ -1,0 +1,67 @@
+// The execute path: every check of seed 004's table in order, then the plugin, then the
+// record. Nothing here touches the database on a warm path: keys, projects, connections and
+// credentials come from the services' caches, and the record is queued for a batch write.
+#pragma once
+
+#include "auth/principal.hpp"
+#include "auth/tenancy_service.hpp"
+#include "execute/connection_service.hpp"
+#include "execute/execute_error.hpp"
+#include "execute/execution_log.hpp"
+#include "execute/http_client.hpp"
+#include "plugins/registry_handle.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace plugboard::execute {
+
+struct ExecuteRequest {
+  std::string request_id;
+  const auth::Principal* principal = nullptr;
+  std::string workspace_id;
+  std::string project_id;
+  std::string connection_id;
+  std::string action;
+  boost::json::object parameters;
+};
+
+struct ExecuteResult {
+  bool ok = false;
+  boost::json::value data;
+  ExecuteError error;
+  std::string execution_id;      // empty when the request failed before a plugin was chosen
+  std::string action_name;       // the action's display name, when known
+  std::string integration_name;  // the provider's display name, when known
+};
+
+struct ExecuteOptions {
+  std::chrono::milliseconds default_deadline{30000};
+  std::map<std::string, std::string> base_urls;  // provider id -> base URL override
+  std::size_t max_logged_payload = 8192;         // bytes of parameters/result kept per record
+};
+
+class ExecuteService {
+ public:
+  ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
+                 ConnectionService& connections, ExecutionLog& log, HttpClient& http,
+                 ExecuteOptions options);
+
+  ExecuteResult execute(const ExecuteRequest& req);
+
+ private:
+  ExecuteResult invoke(const ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
+                       const plugins::Action& action, const ResolvedConnection& conn);
+
+  const plugins::RegistryHandle& registry_;
+  auth::TenancyService& tenancy_;
+  ConnectionService& connections_;
+  ExecutionLog& log_;
+  HttpClient& http_;
+  ExecuteOptions options_;
+};
+
+}  // namespace plugboard::execute

@@ -1,0 +1,159 @@
+#include "http/server.hpp"
+
+#include "auth/service_error.hpp"
+#include "store/repositories.hpp"
+#include "vault/random.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+
+namespace plugboard::http {
+namespace {
+
+// A client may name its own request id (for tracing across systems) if it is short and plain.
+std::string request_id_for(const Poco::Net::HTTPServerRequest& req) {
+  const std::string& given = req.get("X-Request-Id", "");
+  if (!given.empty() && given.size() <= 64 &&
+      std::all_of(given.begin(), given.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+      }))
+    return given;
+  return "req_" + vault::random_hex(12);
+}
+
+const char* operation_for(Access a) {
+  switch (a) {
+    case Access::read: return "read";
+    case Access::write: return "write";
+    case Access::execute: return "execute";
+    case Access::admin: return "admin";
+    default: return nullptr;
+  }
+}
+
+class Dispatcher final : public Poco::Net::HTTPRequestHandler {
+ public:
+  Dispatcher(const Router& router, Services& services, std::size_t max_body)
+      : router_(router), services_(services), max_body_(max_body) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    Exchange ex(req, resp, request_id_for(req), max_body_);
+    try {
+      dispatch(ex);
+    } catch (const BodyTooLarge& e) {
+      if (!ex.sent()) ex.send_error(413, "payload_too_large", e.what());
+    } catch (const ServiceError& e) {
+      if (!ex.sent()) ex.send_error(status_for(e.code), e.code, e.what(), e.field);
+    } catch (const store::ConflictError& e) {
+      if (!ex.sent()) ex.send_error(409, "conflict", e.what());
+    } catch (const std::exception& e) {
+      spdlog::error("request_id={} {} {} failed: {}", ex.request_id(), req.getMethod(), req.getURI(), e.what());
+      if (!ex.sent()) ex.send_error(500, "internal", "internal error; see the server log for request " + ex.request_id());
+    }
+  }
+
+ private:
+  void dispatch(Exchange& ex) {
+    std::string_view uri = ex.request().getURI();
+    std::string_view path = uri.substr(0, uri.find('?'));
+    const Route* route = nullptr;
+    switch (router_.match(ex.method(), path, route, ex.params())) {
+      case Router::Outcome::no_path:
+        return ex.send_error(404, "not_found", "no route for " + std::string(path));
+      case Router::Outcome::wrong_method:
+        return ex.send_error(405, "method_not_allowed", "method " + ex.method() + " is not allowed on " + std::string(path));
+      case Router::Outcome::matched:
+        break;
+    }
+    if (const char* op = operation_for(route->access)) {
+      std::string failure = authenticate(ex, services_.keys);
+      if (failure == "unauthorized")
+        return ex.send_error(401, "unauthorized", "an API key is required (X-API-Key header)");
+      if (!failure.empty()) return ex.send_error(401, "unauthorized", "the API key is invalid, revoked or expired");
+      if (!ex.principal->can(op))
+        return ex.send_error(403, "forbidden", std::string("the API key lacks the ") + op + " permission");
+    }
+    route->handler(ex);
+  }
+
+  const Router& router_;
+  Services& services_;
+  std::size_t max_body_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(const Router& router, Services& services, std::size_t max_body)
+      : router_(router), services_(services), max_body_(max_body) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Dispatcher(router_, services_, max_body_);
+  }
+
+ private:
+  const Router& router_;
+  Services& services_;
+  std::size_t max_body_;
+};
+
+}  // namespace
+
+std::string authenticate(Exchange& ex, auth::ApiKeyService& keys) {
+  std::string key = ex.header("X-API-Key");
+  if (key.empty()) {
+    const std::string auth = ex.header("Authorization");
+    if (auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0))
+      key = auth.substr(7);
+  }
+  if (key.empty()) return "unauthorized";
+  ex.principal = keys.authenticate(key);
+  return ex.principal ? "" : "invalid";
+}
+
+Server::Server(ServerOptions options, Services services)
+    : options_(std::move(options)), services_(services) {
+  add_health_routes(router_, services_);
+  add_catalog_routes(router_, services_);
+  add_execute_routes(router_, services_);
+  add_tenancy_routes(router_, services_);
+  add_api_key_routes(router_, services_);
+  add_connection_routes(router_, services_);
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  Poco::Net::ServerSocket socket;
+  socket.bind(Poco::Net::SocketAddress(options_.host, options_.port), true);
+  socket.listen(options_.max_queued);
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(options_.threads);
+  params->setMaxQueued(options_.max_queued);
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(options_.keep_alive_timeout_s, 0));
+  params->setMaxKeepAliveRequests(0);  // unlimited per connection
+  params->setTimeout(Poco::Timespan(options_.io_timeout_s, 0));
+  // Poco's default pool stops at 16 threads; size it to match maxThreads on purpose.
+  pool_ = std::make_unique<Poco::ThreadPool>(std::min(16, options_.threads), options_.threads);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(
+      new Factory(router_, services_, options_.max_body_bytes), *pool_, socket, params);
+  server_->start();
+}
+
+void Server::stop() {
+  if (server_) {
+    server_->stopAll(false);
+    pool_->joinAll();
+    server_.reset();
+  }
+}
+
+std::uint16_t Server::port() const { return server_ ? server_->port() : options_.port; }
+
+}  // namespace plugboard::http

@@ -1,0 +1,53 @@
+// The Poco HTTP server: a sized thread pool, keep-alive, timeouts, and one dispatcher that
+// gives every request an id, routes it, authenticates it and turns failures into API.md errors.
+#pragma once
+
+#include "http/router.hpp"
+#include "http/services.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace Poco {
+class ThreadPool;
+namespace Net {
+class HTTPServer;
+}
+}  // namespace Poco
+
+namespace plugboard::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port (see Server::port())
+  int threads = 128;          // an idle kept-alive client holds a thread: size for the clients
+  int max_queued = 1024;
+  int keep_alive_timeout_s = 15;
+  int io_timeout_s = 30;      // a client slower than this is dropped
+  std::size_t max_body_bytes = 10 * 1024 * 1024;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Services services);
+  ~Server();
+  void start();
+  // Stops accepting, lets in-flight requests finish (up to the grace period).
+  void stop();
+  std::uint16_t port() const;
+  const Router& router() const { return router_; }
+
+ private:
+  ServerOptions options_;
+  Services services_;
+  Router router_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+// Authenticates from X-API-Key or Authorization: Bearer. Sets ex.principal on success.
+// Returns "unauthorized" when no key was presented, "invalid" when it is not valid, "" on success.
+std::string authenticate(Exchange& ex, auth::ApiKeyService& keys);
+
+}  // namespace plugboard::http

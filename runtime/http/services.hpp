@@ -1,0 +1,30 @@
+// What the HTTP handlers may call: one service per concern, never the store directly.
+#pragma once
+
+#include "auth/api_key_service.hpp"
+#include "auth/tenancy_service.hpp"
+#include "execute/connection_service.hpp"
+#include "execute/execute_service.hpp"
+#include "plugins/registry_handle.hpp"
+
+namespace plugboard::http {
+
+struct Services {
+  plugins::RegistryHandle& registry;
+  auth::ApiKeyService& keys;
+  auth::TenancyService& tenancy;
+  execute::ConnectionService& connections;
+  execute::ExecuteService& execute;
+};
+
+class Router;
+
+// Each resource's routes, one file each.
+void add_catalog_routes(Router& r, Services& s);
+void add_execute_routes(Router& r, Services& s);
+void add_tenancy_routes(Router& r, Services& s);
+void add_api_key_routes(Router& r, Services& s);
+void add_connection_routes(Router& r, Services& s);
+void add_health_routes(Router& r, Services& s);
+
+}  // namespace plugboard::http

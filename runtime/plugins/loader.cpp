@@ -1,0 +1,197 @@
+#include "plugins/loader.hpp"
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/dll/shared_library.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <fstream>
+#include <set>
+
+namespace plugboard::plugins {
+namespace {
+
+// The smallest plugin table we can use: everything up to and including ABI 1.0's last member.
+constexpr std::size_t kMinPluginTableSize = offsetof(pb_plugin_api, shutdown) + sizeof(void*);
+
+std::string version(std::uint32_t major, std::uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+std::string file_sha256(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw LoadError("cannot read " + file.string());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 16);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(in.gcount()));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+void append(void* ctx, const char* data, std::size_t len) {
+  static_cast<std::string*>(ctx)->append(data, len);
+}
+
+std::set<std::string> string_set(const boost::json::value* v) {
+  std::set<std::string> out;
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& item : v->get_array())
+    if (item.is_string()) out.emplace(item.get_string());
+  return out;
+}
+
+std::string list(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+}  // namespace
+
+void check_before_open(const Manifest& m) {
+  if (m.abi_major != PLUGBOARD_ABI_MAJOR)
+    throw LoadError("plugin " + m.id + " was built for plugin ABI " +
+                    version(m.abi_major, m.abi_minor) + ", but this runtime speaks ABI " +
+                    version(PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR) +
+                    "; rebuild it against a " + std::to_string(PLUGBOARD_ABI_MAJOR) + ".x SDK");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(m.library, ec))
+    throw LoadError("plugin " + m.id + ": library " + m.library.string() +
+                    " named by the manifest does not exist");
+  if (!m.sha256.empty()) {
+    std::string actual = file_sha256(m.library);
+    if (actual != m.sha256)
+      throw LoadError("plugin " + m.id + ": library " + m.library.filename().string() +
+                      " has sha256 " + actual + " but the manifest pins " + m.sha256 +
+                      "; the file was changed or the manifest is stale");
+  }
+}
+
+void check_plugin_table(const Manifest& m, const pb_plugin_api* api) {
+  if (api == nullptr)
+    throw LoadError("plugin " + m.id + ": entry point returned no plugin table (plugin bug, or "
+                    "the plugin refused this host; see its log lines above)");
+  if (api->abi_major != PLUGBOARD_ABI_MAJOR)
+    throw LoadError("plugin " + m.id + ": library speaks plugin ABI " +
+                    version(api->abi_major, api->abi_minor) + ", this runtime speaks " +
+                    version(PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR));
+  if (api->min_host_minor > PLUGBOARD_ABI_MINOR)
+    throw LoadError("plugin " + m.id + " needs a host of ABI " +
+                    version(PLUGBOARD_ABI_MAJOR, api->min_host_minor) + " or later, this runtime is " +
+                    version(PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR));
+  if (api->struct_size < kMinPluginTableSize)
+    throw LoadError("plugin " + m.id + ": plugin table is " + std::to_string(api->struct_size) +
+                    " bytes, smaller than ABI 1.0's " + std::to_string(kMinPluginTableSize));
+  if (api->describe == nullptr || api->invoke_action == nullptr)
+    throw LoadError("plugin " + m.id + ": plugin table lacks describe or invoke_action");
+
+  std::string text;
+  pb_writer w{&text, &append};
+  if (api->describe(&w) != PB_OK) throw LoadError("plugin " + m.id + ": describe() failed");
+  boost::system::error_code ec;
+  boost::json::value d = boost::json::parse(text, ec);
+  if (ec || !d.is_object())
+    throw LoadError("plugin " + m.id + ": describe() did not return a JSON object");
+  const auto* provider = d.as_object().if_contains("provider");
+  if (provider == nullptr || !provider->is_string() || provider->get_string() != m.id)
+    throw LoadError("plugin " + m.id + ": library registers provider '" +
+                    (provider != nullptr && provider->is_string()
+                         ? std::string(provider->get_string())
+                         : std::string("?")) +
+                    "' but its manifest declares '" + m.id + "'");
+
+  std::set<std::string> registered = string_set(d.as_object().if_contains("actions"));
+  std::set<std::string> declared;
+  for (const auto& a : m.actions) declared.insert(a.slug);
+  std::set<std::string> missing, extra;
+  std::set_difference(declared.begin(), declared.end(), registered.begin(), registered.end(),
+                      std::inserter(missing, missing.end()));
+  std::set_difference(registered.begin(), registered.end(), declared.begin(), declared.end(),
+                      std::inserter(extra, extra.end()));
+  if (!missing.empty() || !extra.empty()) {
+    std::string msg = "plugin " + m.id + ": manifest and library disagree on actions:";
+    if (!missing.empty()) msg += " declared but not registered: " + list(missing) + ";";
+    if (!extra.empty()) msg += " registered but not declared: " + list(extra) + ";";
+    throw LoadError(msg);
+  }
+}
+
+std::shared_ptr<const LoadedPlugin> Loader::load(const std::filesystem::path& manifest_file) const {
+  return open(parse_manifest(manifest_file));
+}
+
+std::shared_ptr<const LoadedPlugin> Loader::open(Manifest manifest) const {
+  auto plugin = std::make_shared<LoadedPlugin>();
+  plugin->manifest = std::move(manifest);
+  const Manifest& m = plugin->manifest;
+  check_before_open(m);
+
+  try {
+    // RTLD_LOCAL: a plugin's symbols never satisfy another plugin's (or our) references.
+    plugin->library.load(m.library, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+  } catch (const std::exception& e) {
+    throw LoadError("plugin " + m.id + ": cannot open " + m.library.string() + ": " + e.what());
+  }
+  if (!plugin->library.has(PLUGBOARD_ENTRY_SYMBOL))
+    throw LoadError("plugin " + m.id + ": " + m.library.filename().string() + " does not export " +
+                    PLUGBOARD_ENTRY_SYMBOL + " (build it with plugboard_add_plugin)");
+  auto entry = plugin->library.get<const pb_plugin_api*(const pb_host_api*)>(PLUGBOARD_ENTRY_SYMBOL);
+  try {
+    plugin->api = entry(host_);
+  } catch (...) {
+    throw LoadError("plugin " + m.id + ": entry point threw an exception (plugin bug)");
+  }
+  check_plugin_table(m, plugin->api);
+  if (!m.reentrant) plugin->serial = std::make_unique<std::mutex>();
+  return plugin;
+}
+
+Registry Loader::load_directory(const std::filesystem::path& dir) const {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+  }
+  if (ec) spdlog::error("plugins directory {} cannot be read: {}", dir.string(), ec.message());
+  std::sort(files.begin(), files.end());
+
+  std::vector<std::shared_ptr<const LoadedPlugin>> loaded;
+  std::vector<LoadFailure> failures;
+  for (const auto& file : files) {
+    std::string provider;
+    try {
+      Manifest m = parse_manifest(file);
+      provider = m.id;
+      auto dup = std::find_if(loaded.begin(), loaded.end(),
+                              [&](const auto& p) { return p->id() == m.id; });
+      if (dup != loaded.end())
+        throw LoadError("duplicate provider id " + m.id + ": already loaded from " +
+                        (*dup)->manifest.file.filename().string() + "; this copy is not opened");
+      auto plugin = open(std::move(m));
+      spdlog::info("plugin {} {} loaded from {} ({} actions)", plugin->id(),
+                   plugin->manifest.version, file.filename().string(),
+                   plugin->manifest.actions.size());
+      loaded.push_back(std::move(plugin));
+    } catch (const std::exception& e) {
+      spdlog::error("plugin skipped: {}: {}", file.filename().string(), e.what());
+      failures.push_back({file, provider, e.what()});
+    }
+  }
+  return Registry(std::move(loaded), std::move(failures));
+}
+
+}  // namespace plugboard::plugins

@@ -1,0 +1,43 @@
+// Finds plugins in a directory and loads the ones that pass every check. The steps are
+// separate so each can be read (and tested) on its own: parse the manifest, check what can be
+// checked without running foreign code (ABI major, library present, pinned hash), open the
+// library, call its entry, and cross-check what it registered against the manifest.
+// A plugin that fails any step is skipped with a reason; the others still load.
+#pragma once
+
+#include "plugins/registry.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace plugboard::plugins {
+
+// Why one plugin was refused. The message names the plugin and both sides of a mismatch.
+struct LoadError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Loader {
+ public:
+  // `host` must outlive every plugin loaded with it.
+  explicit Loader(const pb_host_api* host) : host_(host) {}
+
+  // Loads every *.yaml / *.yml manifest in `dir` (not recursive), sorted by file name so a
+  // duplicate provider id is resolved the same way every time (the first file wins).
+  Registry load_directory(const std::filesystem::path& dir) const;
+
+  // Loads one plugin from its manifest. Throws ManifestError or LoadError.
+  std::shared_ptr<const LoadedPlugin> load(const std::filesystem::path& manifest_file) const;
+  // Opens the library of an already parsed manifest. Throws LoadError.
+  std::shared_ptr<const LoadedPlugin> open(Manifest manifest) const;
+
+ private:
+  const pb_host_api* host_;
+};
+
+// Checks that need no library code; throws LoadError.
+void check_before_open(const Manifest& m);
+// Checks the table an entry returned, and what describe() says, against the manifest.
+void check_plugin_table(const Manifest& m, const pb_plugin_api* api);
+
+}  // namespace plugboard::plugins

@@ -1,0 +1,151 @@
+#include "store/migrations.hpp"
+
+namespace plugboard::store {
+
+namespace {
+
+// Times are ISO 8601 UTC text in both dialects, so values compare and sort as strings and
+// move between backends unchanged. JSON-valued columns are text for the same reason.
+// Executions keep no foreign keys: the log outlives the connections and projects it names,
+// and a batch must never fail because one of them was deleted meanwhile. Connections do not
+// reference projects either: what removing a project does to them is the service's call.
+const char* const kInitialSqlite = R"sql(
+CREATE TABLE workspaces (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  created_at  TEXT NOT NULL
+);
+CREATE TABLE projects (
+  id            TEXT PRIMARY KEY,
+  workspace_id  TEXT NOT NULL REFERENCES workspaces(id),
+  name          TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE TABLE api_keys (
+  id                   TEXT PRIMARY KEY,
+  workspace_id         TEXT NOT NULL REFERENCES workspaces(id),
+  name                 TEXT NOT NULL,
+  prefix               TEXT NOT NULL,
+  hash                 TEXT NOT NULL UNIQUE,
+  operations           TEXT NOT NULL,
+  integrations         TEXT NOT NULL,
+  projects             TEXT NOT NULL,
+  expires_at           TEXT,
+  rate_limit_per_hour  INTEGER,
+  rate_limit_burst     INTEGER,
+  revoked              INTEGER NOT NULL DEFAULT 0,
+  created_at           TEXT NOT NULL,
+  last_used            TEXT
+);
+CREATE INDEX api_keys_workspace ON api_keys (workspace_id, created_at);
+CREATE TABLE connections (
+  id                  TEXT PRIMARY KEY,
+  workspace_id        TEXT NOT NULL REFERENCES workspaces(id),
+  project_id          TEXT NOT NULL,
+  provider            TEXT NOT NULL,
+  integration_id      TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  auth_type           TEXT NOT NULL,
+  status              TEXT NOT NULL,
+  configuration       TEXT NOT NULL,
+  sealed_credentials  TEXT,
+  created_at          TEXT NOT NULL,
+  updated_at          TEXT NOT NULL
+);
+CREATE INDEX connections_workspace ON connections (workspace_id, created_at);
+CREATE INDEX connections_integration ON connections (integration_id);
+CREATE TABLE executions (
+  id               TEXT PRIMARY KEY,
+  request_id       TEXT NOT NULL,
+  workspace_id     TEXT NOT NULL,
+  project_id       TEXT NOT NULL,
+  connection_id    TEXT NOT NULL,
+  provider         TEXT NOT NULL,
+  action           TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  error_code       TEXT NOT NULL,
+  duration_ms      INTEGER NOT NULL,
+  started_at       TEXT NOT NULL,
+  parameters       TEXT NOT NULL,
+  result           TEXT NOT NULL
+);
+CREATE INDEX executions_workspace_started ON executions (workspace_id, started_at);
+)sql";
+
+const char* const kInitialPostgres = R"sql(
+CREATE TABLE workspaces (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  created_at  TEXT NOT NULL
+);
+CREATE TABLE projects (
+  id            TEXT PRIMARY KEY,
+  workspace_id  TEXT NOT NULL REFERENCES workspaces(id),
+  name          TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  UNIQUE (workspace_id, name)
+);
+CREATE TABLE api_keys (
+  id                   TEXT PRIMARY KEY,
+  workspace_id         TEXT NOT NULL REFERENCES workspaces(id),
+  name                 TEXT NOT NULL,
+  prefix               TEXT NOT NULL,
+  hash                 TEXT NOT NULL UNIQUE,
+  operations           TEXT NOT NULL,
+  integrations         TEXT NOT NULL,
+  projects             TEXT NOT NULL,
+  expires_at           TEXT,
+  rate_limit_per_hour  BIGINT,
+  rate_limit_burst     BIGINT,
+  revoked              BOOLEAN NOT NULL DEFAULT FALSE,
+  created_at           TEXT NOT NULL,
+  last_used            TEXT
+);
+CREATE INDEX api_keys_workspace ON api_keys (workspace_id, created_at);
+CREATE TABLE connections (
+  id                  TEXT PRIMARY KEY,
+  workspace_id        TEXT NOT NULL REFERENCES workspaces(id),
+  project_id          TEXT NOT NULL,
+  provider            TEXT NOT NULL,
+  integration_id      TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  auth_type           TEXT NOT NULL,
+  status              TEXT NOT NULL,
+  configuration       TEXT NOT NULL,
+  sealed_credentials  TEXT,
+  created_at          TEXT NOT NULL,
+  updated_at          TEXT NOT NULL
+);
+CREATE INDEX connections_workspace ON connections (workspace_id, created_at);
+CREATE INDEX connections_integration ON connections (integration_id);
+CREATE TABLE executions (
+  id               TEXT PRIMARY KEY,
+  request_id       TEXT NOT NULL,
+  workspace_id     TEXT NOT NULL,
+  project_id       TEXT NOT NULL,
+  connection_id    TEXT NOT NULL,
+  provider         TEXT NOT NULL,
+  action           TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  error_code       TEXT NOT NULL,
+  duration_ms      BIGINT NOT NULL,
+  started_at       TEXT NOT NULL,
+  parameters       TEXT NOT NULL,
+  result           TEXT NOT NULL
+);
+CREATE INDEX executions_workspace_started ON executions (workspace_id, started_at);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "workspaces, projects, api keys, connections, executions", kInitialSqlite, kInitialPostgres},
+  };
+  return all;
+}
+
+int latest_schema_version() { return migrations().back().version; }
+
+}  // namespace plugboard::store

@@ -1,0 +1,107 @@
+// Repository interfaces, one per aggregate. Callers (services) depend on these only; each
+// database backend (SQLite now, PostgreSQL later) implements them with its own SQL.
+// All methods are thread-safe. Failures of the database itself throw store::StoreError.
+#pragma once
+
+#include "store/records.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace plugboard::store {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown by create/update when a unique constraint would be broken (maps to 409 conflict).
+struct ConflictError : StoreError {
+  using StoreError::StoreError;
+};
+
+// Thrown by update when no row has the record's id (maps to 404). Lookups return nullopt and
+// removals return false instead.
+struct NotFoundError : StoreError {
+  using StoreError::StoreError;
+};
+
+struct Page {
+  std::int64_t limit = 50;
+  std::int64_t offset = 0;
+};
+
+class WorkspaceRepository {
+ public:
+  virtual ~WorkspaceRepository() = default;
+  virtual void create(const Workspace& w) = 0;  // ConflictError on a duplicate id or name
+  virtual std::optional<Workspace> get(const std::string& id) = 0;
+  virtual std::optional<Workspace> find_by_name(const std::string& name) = 0;
+  virtual std::vector<Workspace> list(const Page& page) = 0;
+};
+
+class ProjectRepository {
+ public:
+  virtual ~ProjectRepository() = default;
+  virtual void create(const Project& p) = 0;  // ConflictError on duplicate name in workspace
+  virtual std::optional<Project> get(const std::string& id) = 0;
+  virtual std::optional<Project> find_by_name(const std::string& workspace_id,
+                                              const std::string& name) = 0;
+  virtual std::vector<Project> list(const std::string& workspace_id, const Page& page) = 0;
+  virtual bool remove(const std::string& id) = 0;
+};
+
+class ApiKeyRepository {
+ public:
+  virtual ~ApiKeyRepository() = default;
+  virtual void create(const ApiKey& k) = 0;
+  virtual std::optional<ApiKey> get(const std::string& id) = 0;
+  virtual std::optional<ApiKey> find_by_hash(const std::string& hash) = 0;
+  virtual std::vector<ApiKey> list(const std::string& workspace_id, const Page& page) = 0;
+  virtual bool revoke(const std::string& id) = 0;
+  // Batched from the request path: records when each key was last used.
+  virtual void touch(const std::vector<std::pair<std::string, std::string>>& id_and_time) = 0;
+};
+
+struct ConnectionFilter {
+  std::string workspace_id;            // required: tenancy boundary
+  std::optional<std::string> project_id;
+  std::optional<std::string> integration_id;  // matches integration_id or provider
+  std::optional<std::string> status;
+};
+
+class ConnectionRepository {
+ public:
+  virtual ~ConnectionRepository() = default;
+  virtual void create(const Connection& c) = 0;
+  virtual std::optional<Connection> get(const std::string& id) = 0;
+  virtual std::vector<Connection> list(const ConnectionFilter& filter, const Page& page) = 0;
+  virtual std::int64_t count(const ConnectionFilter& filter) = 0;
+  virtual void update(const Connection& c) = 0;  // every field but id and created_at
+  virtual bool remove(const std::string& id) = 0;
+};
+
+class ExecutionRepository {
+ public:
+  virtual ~ExecutionRepository() = default;
+  // One transaction for the whole batch.
+  virtual void insert_batch(const std::vector<Execution>& batch) = 0;
+  virtual std::optional<Execution> get(const std::string& id) = 0;
+  virtual std::vector<Execution> list_recent(const std::string& workspace_id, std::int64_t limit) = 0;
+};
+
+// The set of repositories of one backend, and its lifecycle.
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual WorkspaceRepository& workspaces() = 0;
+  virtual ProjectRepository& projects() = 0;
+  virtual ApiKeyRepository& api_keys() = 0;
+  virtual ConnectionRepository& connections() = 0;
+  virtual ExecutionRepository& executions() = 0;
+  virtual int schema_version() = 0;
+};
+
+}  // namespace plugboard::store

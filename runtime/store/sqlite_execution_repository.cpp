@@ -1,0 +1,80 @@
+#include "store/sqlite_repositories.hpp"
+#include "store/sqlite_rows.hpp"
+
+namespace plugboard::store {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT id, request_id, workspace_id, project_id, connection_id, provider, action, status, error_code,"
+    " duration_ms, started_at, parameters, result FROM executions ";
+
+Execution read_execution(const RecordSet& rs, std::size_t row) {
+  Execution e;
+  e.id = text(rs, "id", row);
+  e.request_id = text(rs, "request_id", row);
+  e.workspace_id = text(rs, "workspace_id", row);
+  e.project_id = text(rs, "project_id", row);
+  e.connection_id = text(rs, "connection_id", row);
+  e.provider = text(rs, "provider", row);
+  e.action = text(rs, "action", row);
+  e.status = text(rs, "status", row);
+  e.error_code = text(rs, "error_code", row);
+  e.duration_ms = integer(rs, "duration_ms", row);
+  e.started_at = text(rs, "started_at", row);
+  e.parameters_json = text(rs, "parameters", row);
+  e.result_json = text(rs, "result", row);
+  return e;
+}
+
+}  // namespace
+
+void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch) {
+  if (batch.empty()) return;
+  db_.run("writing execution log", [&](Session& s) {
+    SqliteTransaction tx(s);
+    {
+      // One prepared statement, re-executed per row with the bound row's values.
+      Execution row;
+      Poco::Int64 duration = 0;
+      Statement st(s);
+      st << "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, action,"
+            " status, error_code, duration_ms, started_at, parameters, result)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          use(row.id), use(row.request_id), use(row.workspace_id), use(row.project_id), use(row.connection_id),
+          use(row.provider), use(row.action), use(row.status), use(row.error_code), use(duration),
+          use(row.started_at), use(row.parameters_json), use(row.result_json);
+      for (const Execution& e : batch) {
+        row = e;
+        duration = e.duration_ms;
+        st.execute();
+      }
+    }
+    tx.commit();
+  });
+}
+
+std::optional<Execution> SqliteExecutionRepository::get(const std::string& id) {
+  return db_.run("reading execution", [&](Session& s) {
+    Statement st(s);
+    st << std::string(kColumns) + "WHERE id = ?", useRef(id);
+    return select_one(st, read_execution);
+  });
+}
+
+std::vector<Execution> SqliteExecutionRepository::list_recent(const std::string& workspace_id, std::int64_t limit) {
+  return db_.run("listing executions", [&](Session& s) {
+    Poco::Int64 n = limit < 0 ? 0 : limit;
+    Statement st(s);
+    st << std::string(kColumns) + "WHERE workspace_id = ? ORDER BY started_at DESC, id DESC LIMIT ?",
+        useRef(workspace_id), use(n);
+    return select_rows(st, read_execution);
+  });
+}
+
+}  // namespace plugboard::store

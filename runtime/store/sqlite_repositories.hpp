@@ -1,0 +1,74 @@
+// SQLite implementations of the repository interfaces. They hold SQLite's SQL; callers see
+// only repositories.hpp. Each shares the store's SqliteDb, which must outlive it.
+#pragma once
+
+#include "store/repositories.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace plugboard::store {
+
+class SqliteWorkspaceRepository final : public WorkspaceRepository {
+ public:
+  explicit SqliteWorkspaceRepository(SqliteDb& db) : db_(db) {}
+  void create(const Workspace& w) override;
+  std::optional<Workspace> get(const std::string& id) override;
+  std::optional<Workspace> find_by_name(const std::string& name) override;
+  std::vector<Workspace> list(const Page& page) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteProjectRepository final : public ProjectRepository {
+ public:
+  explicit SqliteProjectRepository(SqliteDb& db) : db_(db) {}
+  void create(const Project& p) override;
+  std::optional<Project> get(const std::string& id) override;
+  std::optional<Project> find_by_name(const std::string& workspace_id, const std::string& name) override;
+  std::vector<Project> list(const std::string& workspace_id, const Page& page) override;
+  bool remove(const std::string& id) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteApiKeyRepository final : public ApiKeyRepository {
+ public:
+  explicit SqliteApiKeyRepository(SqliteDb& db) : db_(db) {}
+  void create(const ApiKey& k) override;
+  std::optional<ApiKey> get(const std::string& id) override;
+  std::optional<ApiKey> find_by_hash(const std::string& hash) override;
+  std::vector<ApiKey> list(const std::string& workspace_id, const Page& page) override;
+  bool revoke(const std::string& id) override;
+  void touch(const std::vector<std::pair<std::string, std::string>>& id_and_time) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteConnectionRepository final : public ConnectionRepository {
+ public:
+  explicit SqliteConnectionRepository(SqliteDb& db) : db_(db) {}
+  void create(const Connection& c) override;
+  std::optional<Connection> get(const std::string& id) override;
+  std::vector<Connection> list(const ConnectionFilter& filter, const Page& page) override;
+  std::int64_t count(const ConnectionFilter& filter) override;
+  void update(const Connection& c) override;
+  bool remove(const std::string& id) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteExecutionRepository final : public ExecutionRepository {
+ public:
+  explicit SqliteExecutionRepository(SqliteDb& db) : db_(db) {}
+  void insert_batch(const std::vector<Execution>& batch) override;
+  std::optional<Execution> get(const std::string& id) override;
+  std::vector<Execution> list_recent(const std::string& workspace_id, std::int64_t limit) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+}  // namespace plugboard::store

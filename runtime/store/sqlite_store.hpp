@@ -1,0 +1,39 @@
+// The SQLite backend: one database file in WAL mode, migrated when opened.
+#pragma once
+
+#include "store/repositories.hpp"
+#include "store/sqlite_db.hpp"
+#include "store/sqlite_repositories.hpp"
+
+#include <string>
+
+namespace plugboard::store {
+
+class SqliteStore final : public Store {
+ public:
+  static constexpr int kMaxSessions = 8;
+
+  // Opens (creating) the file at path and applies pending migrations. Throws StoreError,
+  // e.g. for a database written by a newer Plugboard.
+  explicit SqliteStore(const std::string& path, int max_sessions = kMaxSessions);
+
+  WorkspaceRepository& workspaces() override { return workspaces_; }
+  ProjectRepository& projects() override { return projects_; }
+  ApiKeyRepository& api_keys() override { return api_keys_; }
+  ConnectionRepository& connections() override { return connections_; }
+  ExecutionRepository& executions() override { return executions_; }
+  int schema_version() override;
+
+  // "wal" once open; exposed for health checks and tests.
+  std::string journal_mode();
+
+ private:
+  SqliteDb db_;
+  SqliteWorkspaceRepository workspaces_{db_};
+  SqliteProjectRepository projects_{db_};
+  SqliteApiKeyRepository api_keys_{db_};
+  SqliteConnectionRepository connections_{db_};
+  SqliteExecutionRepository executions_{db_};
+};
+
+}  // namespace plugboard::store

@@ -1,0 +1,53 @@
+#include "store/sqlite_repositories.hpp"
+#include "store/sqlite_rows.hpp"
+
+namespace plugboard::store {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace {
+
+constexpr const char* kColumns = "SELECT id, name, created_at FROM workspaces ";
+
+Workspace read_workspace(const RecordSet& rs, std::size_t row) {
+  return Workspace{text(rs, "id", row), text(rs, "name", row), text(rs, "created_at", row)};
+}
+
+}  // namespace
+
+void SqliteWorkspaceRepository::create(const Workspace& w) {
+  db_.run("creating workspace", [&](Session& s) {
+    s << "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)", useRef(w.id), useRef(w.name),
+        useRef(w.created_at), now;
+  });
+}
+
+std::optional<Workspace> SqliteWorkspaceRepository::get(const std::string& id) {
+  return db_.run("reading workspace", [&](Session& s) {
+    Statement st(s);
+    st << std::string(kColumns) + "WHERE id = ?", useRef(id);
+    return select_one(st, read_workspace);
+  });
+}
+
+std::optional<Workspace> SqliteWorkspaceRepository::find_by_name(const std::string& name) {
+  return db_.run("finding workspace", [&](Session& s) {
+    Statement st(s);
+    st << std::string(kColumns) + "WHERE name = ?", useRef(name);
+    return select_one(st, read_workspace);
+  });
+}
+
+std::vector<Workspace> SqliteWorkspaceRepository::list(const Page& page) {
+  return db_.run("listing workspaces", [&](Session& s) {
+    SqlPage p(page);
+    Statement st(s);
+    st << std::string(kColumns) + "ORDER BY created_at, id LIMIT ? OFFSET ?", use(p.limit), use(p.offset);
+    return select_rows(st, read_workspace);
+  });
+}
+
+}  // namespace plugboard::store

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Plugboard builds, tests and benchmarks with.
+# Idempotent: packages already present are skipped, and apt is not touched at all
+# when nothing is missing. Usage: install-deps.sh [build|bench]
+set -euo pipefail
+
+build_pkgs=(
+  cmake g++ make pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
+  libpoco-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libpq-dev libssl-dev libsqlite3-dev
+  libgtest-dev
+)
+bench_pkgs=(wrk nginx-light)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = bench ]; then want+=("${bench_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

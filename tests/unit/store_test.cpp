@@ -1,0 +1,526 @@
+#include "store/migrations.hpp"
+#include "store/open_store.hpp"
+#include "store/sqlite_store.hpp"
+
+#include <Poco/Data/Session.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace plugboard::store;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("pb-store-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir_);
+    db_path_ = dir_ / "data" / "plugboard.db";
+    store_ = open_store("sqlite://" + db_path_.string());
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // A raw connection to the same file, for checks the repositories do not expose.
+  Poco::Data::Session raw() { return Poco::Data::Session("SQLite", db_path_.string()); }
+
+  Workspace workspace(const std::string& id, const std::string& created = "2026-01-01T00:00:00Z") {
+    Workspace w{id, "name-" + id, created};
+    store_->workspaces().create(w);
+    return w;
+  }
+
+  fs::path dir_;
+  fs::path db_path_;
+  std::unique_ptr<Store> store_;
+};
+
+Connection make_connection(const std::string& id, const std::string& ws, const std::string& project,
+                           const std::string& provider, const std::string& status, const std::string& created) {
+  Connection c;
+  c.id = id;
+  c.workspace_id = ws;
+  c.project_id = project;
+  c.provider = provider;
+  c.integration_id = provider + "-default";
+  c.name = "conn " + id;
+  c.auth_type = "oauth2";
+  c.status = status;
+  c.configuration_json = R"({"region":"eu"})";
+  c.sealed_credentials = "v1:0123456789abcdef:c2VhbGVk";
+  c.created_at = created;
+  c.updated_at = created;
+  return c;
+}
+
+Execution make_execution(const std::string& id, const std::string& ws, const std::string& started) {
+  Execution e;
+  e.id = id;
+  e.request_id = "req-" + id;
+  e.workspace_id = ws;
+  e.project_id = "p1";
+  e.connection_id = "c1";
+  e.provider = "slack";
+  e.action = "send_message";
+  e.status = "success";
+  e.duration_ms = 42;
+  e.started_at = started;
+  e.parameters_json = R"({"text":"hi"})";
+  e.result_json = R"({"ok":true})";
+  return e;
+}
+
+}  // namespace
+
+// --- opening and migrations -------------------------------------------------------------
+
+TEST_F(StoreTest, FreshDatabaseIsMigratedAndRecorded) {
+  EXPECT_EQ(store_->schema_version(), latest_schema_version());
+  auto s = raw();
+  Poco::Int64 rows = 0;
+  std::string applied_at;
+  s << "SELECT COUNT(*) FROM schema_migrations", into(rows), now;
+  EXPECT_EQ(rows, static_cast<Poco::Int64>(migrations().size()));
+  s << "SELECT applied_at FROM schema_migrations WHERE version = 1", into(applied_at), now;
+  EXPECT_EQ(applied_at.size(), 20u) << applied_at;
+  EXPECT_EQ(applied_at.back(), 'Z');
+}
+
+TEST_F(StoreTest, ReopenIsIdempotentAndKeepsData) {
+  workspace("w1");
+  store_.reset();
+  store_ = open_store(db_path_.string());
+  EXPECT_EQ(store_->schema_version(), latest_schema_version());
+  EXPECT_TRUE(store_->workspaces().get("w1"));
+  auto s = raw();
+  Poco::Int64 rows = 0;
+  s << "SELECT COUNT(*) FROM schema_migrations", into(rows), now;
+  EXPECT_EQ(rows, static_cast<Poco::Int64>(migrations().size()));
+}
+
+TEST_F(StoreTest, NewerSchemaIsRefused) {
+  {
+    auto s = raw();
+    Poco::Int64 v = latest_schema_version() + 1;
+    s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, 'future', 'x')", use(v), now;
+  }
+  store_.reset();
+  try {
+    store_ = open_store(db_path_.string());
+    FAIL() << "opened a database from the future";
+  } catch (const StoreError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(std::to_string(latest_schema_version() + 1)), std::string::npos) << msg;
+    EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
+  }
+}
+
+TEST_F(StoreTest, WalBusyTimeoutAndForeignKeys) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(store_.get());
+  ASSERT_NE(sqlite, nullptr);
+  EXPECT_EQ(sqlite->journal_mode(), "wal");
+  std::string mode;
+  auto s = raw();
+  s << "PRAGMA journal_mode", into(mode), now;
+  EXPECT_EQ(mode, "wal");  // a property of the file, seen by any connection
+  // Foreign keys are enforced on the store's connections: no project without its workspace.
+  try {
+    store_->projects().create(Project{"p1", "missing", "p", "2026-01-01T00:00:00Z"});
+    FAIL();
+  } catch (const ConflictError&) {
+    FAIL() << "a foreign key failure is not a conflict";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("creating project"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StoreTest, WritersWaitForALockHolderInsteadOfFailing) {
+  auto s = raw();
+  s << "BEGIN IMMEDIATE", now;  // another writer holds the database
+  std::atomic<bool> done{false};
+  std::string error;
+  std::thread writer([&] {
+    try {
+      workspace("w1");
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(done.load()) << "the write did not wait for the lock: " << error;
+  s << "COMMIT", now;
+  writer.join();
+  EXPECT_EQ(error, "");
+  EXPECT_TRUE(store_->workspaces().get("w1"));
+}
+
+TEST_F(StoreTest, UrlForms) {
+  EXPECT_TRUE(fs::exists(db_path_));  // sqlite:///absolute, parent directory created
+  EXPECT_EQ(fs::status(db_path_).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  const fs::path plain = dir_ / "a" / "b" / "plain.db";
+  EXPECT_EQ(open_store(plain.string())->schema_version(), latest_schema_version());
+  EXPECT_TRUE(fs::exists(plain));
+
+  const fs::path old_cwd = fs::current_path();
+  fs::current_path(dir_);
+  EXPECT_NO_THROW(open_store("sqlite://rel/relative.db"));
+  fs::current_path(old_cwd);
+  EXPECT_TRUE(fs::exists(dir_ / "rel" / "relative.db"));
+
+  try {
+    open_store("postgresql://plugboard:hunter2@db.example/plugboard");
+    FAIL();
+  } catch (const StoreError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("not supported yet"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(open_store("sqlite://"), StoreError);
+}
+
+// --- workspaces and projects ------------------------------------------------------------
+
+TEST_F(StoreTest, Workspaces) {
+  auto& repo = store_->workspaces();
+  const Workspace w1 = workspace("w1", "2026-01-01T00:00:01Z");
+  workspace("w2", "2026-01-01T00:00:02Z");
+  workspace("w3", "2026-01-01T00:00:03Z");
+
+  const auto got = repo.get("w1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, w1.name);
+  EXPECT_EQ(got->created_at, w1.created_at);
+  EXPECT_FALSE(repo.get("nope"));
+  ASSERT_TRUE(repo.find_by_name("name-w2"));
+  EXPECT_EQ(repo.find_by_name("name-w2")->id, "w2");
+  EXPECT_FALSE(repo.find_by_name("nope"));
+
+  EXPECT_EQ(repo.list(Page{}).size(), 3u);
+  const auto page = repo.list(Page{2, 1});
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id, "w2");
+  EXPECT_EQ(page[1].id, "w3");
+  EXPECT_TRUE(repo.list(Page{10, 3}).empty());
+  EXPECT_TRUE(repo.list(Page{-1, 0}).empty());
+
+  EXPECT_THROW(repo.create(Workspace{"w1", "other", "t"}), ConflictError);
+  try {
+    repo.create(Workspace{"w9", "name-w1", "t"});
+    FAIL();
+  } catch (const ConflictError& e) {
+    EXPECT_NE(std::string(e.what()).find("workspaces.name"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StoreTest, Projects) {
+  workspace("w1");
+  workspace("w2");
+  auto& repo = store_->projects();
+  repo.create(Project{"p1", "w1", "alpha", "2026-01-01T00:00:01Z"});
+  repo.create(Project{"p2", "w1", "beta", "2026-01-01T00:00:02Z"});
+  repo.create(Project{"p3", "w2", "alpha", "2026-01-01T00:00:03Z"});  // same name, other workspace
+  EXPECT_THROW(repo.create(Project{"p4", "w1", "alpha", "t"}), ConflictError);
+  EXPECT_THROW(repo.create(Project{"p1", "w2", "gamma", "t"}), ConflictError);
+
+  ASSERT_TRUE(repo.get("p2"));
+  EXPECT_EQ(repo.get("p2")->workspace_id, "w1");
+  EXPECT_EQ(repo.get("p2")->name, "beta");
+  EXPECT_FALSE(repo.get("nope"));
+  ASSERT_TRUE(repo.find_by_name("w2", "alpha"));
+  EXPECT_EQ(repo.find_by_name("w2", "alpha")->id, "p3");
+  EXPECT_FALSE(repo.find_by_name("w2", "beta"));
+
+  EXPECT_EQ(repo.list("w1", Page{}).size(), 2u);
+  const auto second = repo.list("w1", Page{1, 1});
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].id, "p2");
+  EXPECT_TRUE(repo.list("w3", Page{}).empty());
+
+  EXPECT_TRUE(repo.remove("p1"));
+  EXPECT_FALSE(repo.remove("p1"));
+  EXPECT_FALSE(repo.get("p1"));
+  repo.create(Project{"p5", "w1", "alpha", "t"});  // the name is free again
+}
+
+// --- API keys ---------------------------------------------------------------------------
+
+TEST_F(StoreTest, ApiKeysRoundTripIncludingNullables) {
+  workspace("w1");
+  auto& repo = store_->api_keys();
+  ApiKey full;
+  full.id = "k1";
+  full.workspace_id = "w1";
+  full.name = "ci";
+  full.prefix = "pb_abcdefg";
+  full.hash = std::string(64, 'a');
+  full.operations = {"read", "execute"};
+  full.integrations = {"slack", "with \"quotes\""};
+  full.projects = {"p1"};
+  full.expires_at = "2027-01-01T00:00:00Z";
+  full.rate_limit = RateLimit{1000, 50};
+  full.revoked = false;
+  full.created_at = "2026-01-01T00:00:01Z";
+  full.last_used = "2026-01-02T00:00:00Z";
+  repo.create(full);
+
+  ApiKey bare;
+  bare.id = "k2";
+  bare.workspace_id = "w1";
+  bare.name = "bare";
+  bare.prefix = "pb_1234567";
+  bare.hash = std::string(64, 'b');
+  bare.created_at = "2026-01-01T00:00:02Z";
+  repo.create(bare);
+
+  const auto a = repo.get("k1");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->operations, full.operations);
+  EXPECT_EQ(a->integrations, full.integrations);
+  EXPECT_EQ(a->projects, full.projects);
+  EXPECT_EQ(a->expires_at, full.expires_at);
+  ASSERT_TRUE(a->rate_limit);
+  EXPECT_EQ(a->rate_limit->requests_per_hour, 1000);
+  EXPECT_EQ(a->rate_limit->burst_limit, 50);
+  EXPECT_FALSE(a->revoked);
+  EXPECT_EQ(a->last_used, full.last_used);
+  EXPECT_EQ(a->prefix, full.prefix);
+  EXPECT_EQ(a->hash, full.hash);
+
+  const auto b = repo.find_by_hash(std::string(64, 'b'));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->id, "k2");
+  EXPECT_TRUE(b->operations.empty());
+  EXPECT_FALSE(b->expires_at);
+  EXPECT_FALSE(b->rate_limit);
+  EXPECT_FALSE(b->last_used);
+  EXPECT_FALSE(repo.find_by_hash(std::string(64, 'c')));
+  EXPECT_FALSE(repo.get("nope"));
+
+  ApiKey dup = bare;
+  dup.id = "k3";
+  EXPECT_THROW(repo.create(dup), ConflictError);  // same hash
+
+  const auto listed = repo.list("w1", Page{});
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].id, "k1");
+  EXPECT_EQ(repo.list("w1", Page{1, 1}).at(0).id, "k2");
+  EXPECT_TRUE(repo.list("other", Page{}).empty());
+}
+
+TEST_F(StoreTest, ApiKeyRevokeAndTouch) {
+  workspace("w1");
+  auto& repo = store_->api_keys();
+  for (const char* id : {"k1", "k2"}) {
+    ApiKey k;
+    k.id = id;
+    k.workspace_id = "w1";
+    k.name = id;
+    k.prefix = "pb_";
+    k.hash = std::string("hash-") + id;
+    k.created_at = "2026-01-01T00:00:00Z";
+    repo.create(k);
+  }
+  EXPECT_TRUE(repo.revoke("k1"));
+  EXPECT_TRUE(repo.get("k1")->revoked);
+  EXPECT_TRUE(repo.revoke("k1"));  // idempotent: the key exists and stays revoked
+  EXPECT_FALSE(repo.revoke("nope"));
+  EXPECT_FALSE(repo.get("k2")->revoked);
+
+  repo.touch({{"k1", "2026-02-01T00:00:00Z"}, {"k2", "2026-02-02T00:00:00Z"}, {"nope", "2026-02-03T00:00:00Z"}});
+  EXPECT_EQ(repo.get("k1")->last_used, "2026-02-01T00:00:00Z");
+  EXPECT_EQ(repo.get("k2")->last_used, "2026-02-02T00:00:00Z");
+  repo.touch({{"k1", "2026-01-15T00:00:00Z"}});  // late, older batch: ignored
+  EXPECT_EQ(repo.get("k1")->last_used, "2026-02-01T00:00:00Z");
+  repo.touch({});
+}
+
+// --- connections ------------------------------------------------------------------------
+
+TEST_F(StoreTest, ConnectionsCrudFiltersAndPaging) {
+  workspace("w1");
+  workspace("w2");
+  auto& repo = store_->connections();
+  repo.create(make_connection("c1", "w1", "p1", "slack", "connected", "2026-01-01T00:00:01Z"));
+  repo.create(make_connection("c2", "w1", "p1", "teams", "error", "2026-01-01T00:00:02Z"));
+  repo.create(make_connection("c3", "w1", "p2", "slack", "connected", "2026-01-01T00:00:03Z"));
+  repo.create(make_connection("c4", "w2", "p9", "slack", "connected", "2026-01-01T00:00:04Z"));
+  Connection other = make_connection("c5", "w1", "p2", "google_drive", "pending", "2026-01-01T00:00:05Z");
+  other.integration_id = "drive-custom";
+  other.sealed_credentials.reset();
+  repo.create(other);
+
+  const auto c1 = repo.get("c1");
+  ASSERT_TRUE(c1);
+  EXPECT_EQ(c1->configuration_json, R"({"region":"eu"})");
+  EXPECT_EQ(c1->sealed_credentials, "v1:0123456789abcdef:c2VhbGVk");
+  EXPECT_EQ(c1->integration_id, "slack-default");
+  EXPECT_FALSE(repo.get("c5")->sealed_credentials);
+  EXPECT_FALSE(repo.get("nope"));
+
+  ConnectionFilter f{"w1", std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ(repo.count(f), 4);
+  EXPECT_EQ(repo.list(f, Page{}).size(), 4u);
+  const auto page = repo.list(f, Page{2, 1});
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id, "c2");
+  EXPECT_EQ(page[1].id, "c3");
+
+  f.project_id = "p1";
+  EXPECT_EQ(repo.count(f), 2);
+  f.status = "error";
+  EXPECT_EQ(repo.count(f), 1);
+  EXPECT_EQ(repo.list(f, Page{}).at(0).id, "c2");
+
+  ConnectionFilter by_integration{"w1", std::nullopt, std::string("slack"), std::nullopt};  // matches provider
+  EXPECT_EQ(repo.count(by_integration), 2);
+  by_integration.integration_id = "drive-custom";  // matches integration_id
+  ASSERT_EQ(repo.list(by_integration, Page{}).size(), 1u);
+  EXPECT_EQ(repo.list(by_integration, Page{}).at(0).id, "c5");
+  EXPECT_EQ(repo.count(ConnectionFilter{"w3", {}, {}, {}}), 0);
+
+  EXPECT_THROW(repo.create(make_connection("c1", "w1", "p1", "slack", "connected", "t")), ConflictError);
+}
+
+TEST_F(StoreTest, ConnectionUpdateAndRemove) {
+  workspace("w1");
+  auto& repo = store_->connections();
+  repo.create(make_connection("c1", "w1", "p1", "slack", "pending", "2026-01-01T00:00:00Z"));
+  Connection c = *repo.get("c1");
+  c.status = "connected";
+  c.name = "renamed";
+  c.configuration_json = "{}";
+  c.sealed_credentials.reset();
+  c.updated_at = "2026-01-02T00:00:00Z";
+  c.created_at = "1999-01-01T00:00:00Z";  // not updatable
+  repo.update(c);
+  const Connection got = *repo.get("c1");
+  EXPECT_EQ(got.status, "connected");
+  EXPECT_EQ(got.name, "renamed");
+  EXPECT_EQ(got.configuration_json, "{}");
+  EXPECT_FALSE(got.sealed_credentials);
+  EXPECT_EQ(got.updated_at, "2026-01-02T00:00:00Z");
+  EXPECT_EQ(got.created_at, "2026-01-01T00:00:00Z");
+
+  c.sealed_credentials = "v1:0123456789abcdef:bmV3";
+  repo.update(c);
+  EXPECT_EQ(repo.get("c1")->sealed_credentials, "v1:0123456789abcdef:bmV3");
+
+  Connection missing = c;
+  missing.id = "nope";
+  EXPECT_THROW(repo.update(missing), NotFoundError);
+
+  EXPECT_TRUE(repo.remove("c1"));
+  EXPECT_FALSE(repo.remove("c1"));
+  EXPECT_FALSE(repo.get("c1"));
+}
+
+TEST_F(StoreTest, ErrorsDoNotCarryBoundValues) {
+  workspace("w1");
+  Connection c = make_connection("c1", "w1", "p1", "slack", "connected", "t");
+  c.sealed_credentials = "v1:0123456789abcdef:U0VDUkVULVRPS0VO";
+  store_->connections().create(c);
+  try {
+    store_->connections().create(c);
+    FAIL();
+  } catch (const ConflictError& e) {
+    EXPECT_EQ(std::string(e.what()).find("U0VDUkVULVRPS0VO"), std::string::npos) << e.what();
+  }
+}
+
+// --- executions -------------------------------------------------------------------------
+
+TEST_F(StoreTest, ExecutionBatchGetAndRecent) {
+  std::vector<Execution> batch;
+  for (int i = 0; i < 100; ++i) {
+    char started[32];
+    std::snprintf(started, sizeof started, "2026-01-01T00:%02d:%02dZ", i / 60, i % 60);
+    batch.push_back(make_execution("e" + std::to_string(i), i % 2 ? "w1" : "w2", started));
+  }
+  batch[7].status = "error";
+  batch[7].error_code = "provider_timeout";
+  batch[7].duration_ms = 30000;
+  store_->executions().insert_batch(batch);
+  store_->executions().insert_batch({});
+
+  const auto e7 = store_->executions().get("e7");
+  ASSERT_TRUE(e7);
+  EXPECT_EQ(e7->status, "error");
+  EXPECT_EQ(e7->error_code, "provider_timeout");
+  EXPECT_EQ(e7->duration_ms, 30000);
+  EXPECT_EQ(e7->request_id, "req-e7");
+  EXPECT_EQ(e7->parameters_json, R"({"text":"hi"})");
+  EXPECT_EQ(e7->result_json, R"({"ok":true})");
+  EXPECT_EQ(store_->executions().get("e8")->error_code, "");
+  EXPECT_FALSE(store_->executions().get("nope"));
+
+  const auto recent = store_->executions().list_recent("w1", 3);
+  ASSERT_EQ(recent.size(), 3u);
+  EXPECT_EQ(recent[0].id, "e99");  // newest first
+  EXPECT_EQ(recent[1].id, "e97");
+  EXPECT_EQ(recent[2].id, "e95");
+  EXPECT_EQ(store_->executions().list_recent("w2", 1000).size(), 50u);
+  EXPECT_TRUE(store_->executions().list_recent("w1", -5).empty());
+}
+
+TEST_F(StoreTest, ExecutionBatchIsAllOrNothing) {
+  std::vector<Execution> batch = {make_execution("a", "w1", "2026-01-01T00:00:00Z"),
+                                  make_execution("b", "w1", "2026-01-01T00:00:01Z"),
+                                  make_execution("a", "w1", "2026-01-01T00:00:02Z")};
+  EXPECT_THROW(store_->executions().insert_batch(batch), ConflictError);
+  EXPECT_FALSE(store_->executions().get("a"));
+  EXPECT_FALSE(store_->executions().get("b"));
+  batch.pop_back();
+  store_->executions().insert_batch(batch);  // the connection is usable again after the rollback
+  EXPECT_EQ(store_->executions().list_recent("w1", 10).size(), 2u);
+}
+
+// --- concurrency ------------------------------------------------------------------------
+
+TEST_F(StoreTest, ConcurrentUseFromThreadsAndTwoStores) {
+  // A second store on the same file stands in for a second process.
+  auto second = open_store(db_path_.string());
+  workspace("w");
+  constexpr int kThreads = 12;  // more than the pool size: checkouts must wait, not fail
+  constexpr int kRounds = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& store = t % 2 ? *store_ : *second;
+      try {
+        for (int r = 0; r < kRounds; ++r) {
+          const std::string id = std::to_string(t) + "-" + std::to_string(r);
+          store.projects().create(Project{"p" + id, "w", "project " + id, "2026-01-01T00:00:00Z"});
+          store.executions().insert_batch({make_execution("a" + id, "w", "2026-01-01T00:00:00Z"),
+                                           make_execution("b" + id, "w", "2026-01-01T00:00:00Z")});
+          if (!store.projects().get("p" + id)) ++failures;
+          (void)store.executions().list_recent("w", 5);
+          (void)store.connections().count(ConnectionFilter{"w", {}, {}, {}});
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "thread " << t << ": " << e.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(store_->projects().list("w", Page{10000, 0}).size(), static_cast<std::size_t>(kThreads * kRounds));
+  EXPECT_EQ(store_->executions().list_recent("w", 100000).size(), static_cast<std::size_t>(2 * kThreads * kRounds));
+}
