@@ -50,8 +50,9 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   rec.integration_id = c.integration_id;
   rec.name = c.name.empty() ? m.name : c.name;
   rec.auth_type = auth != nullptr ? auth->type : "none";
-  // Without credentials a connection waits for them (OAuth or a later update).
-  rec.status = c.credentials ? "connected" : "pending";
+  // Without credentials a connection waits for them (OAuth or a later update), unless the
+  // provider needs none.
+  rec.status = c.credentials || auth == nullptr ? "connected" : "pending";
   rec.configuration_json = boost::json::serialize(c.configuration);
   if (c.credentials) rec.sealed_credentials = vault_.seal(boost::json::serialize(*c.credentials));
   rec.created_at = rec.updated_at = store::now_iso();
