@@ -1,0 +1,64 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace plugboard::app;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path write_config(const std::string& text) {
+  auto dir = fs::temp_directory_path() / ("pb_config_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto p = dir / "plugboard.yaml";
+  std::ofstream(p) << text;
+  return p;
+}
+}  // namespace
+
+TEST(Config, DefaultsRunAsTheyAre) {
+  auto c = load_config(std::nullopt);
+  EXPECT_EQ(c.server.host, "127.0.0.1");
+  EXPECT_EQ(c.database_url, "sqlite://var/plugboard.db");
+  EXPECT_EQ(c.master_key_file, fs::path("var/master.key"));
+}
+
+TEST(Config, FileValuesResolveRelativeToTheFile) {
+  auto file = write_config(
+      "server: {port: 9090, threads: 64}\ndata_dir: data\nplugins: {dir: /opt/plugins}\n"
+      "providers: {slack: {base_url: 'http://127.0.0.1:1/api'}}\nexecute: {deadline_ms: 1500}\n");
+  auto c = load_config(file);
+  EXPECT_EQ(c.server.port, 9090);
+  EXPECT_EQ(c.server.threads, 64);
+  EXPECT_EQ(c.data_dir, file.parent_path() / "data");
+  EXPECT_EQ(c.plugins_dir, fs::path("/opt/plugins"));
+  EXPECT_EQ(c.provider_base_urls.at("slack"), "http://127.0.0.1:1/api");
+  EXPECT_EQ(c.deadline.count(), 1500);
+}
+
+TEST(Config, EnvironmentWins) {
+  auto file = write_config("server: {port: 9090}\n");
+  ::setenv("PLUGBOARD_PORT", "7070", 1);
+  ::setenv("PLUGBOARD_PROVIDER_SLACK_BASE_URL", "http://127.0.0.1:2/api", 1);
+  auto c = load_config(file);
+  ::unsetenv("PLUGBOARD_PORT");
+  ::unsetenv("PLUGBOARD_PROVIDER_SLACK_BASE_URL");
+  EXPECT_EQ(c.server.port, 7070);
+  EXPECT_EQ(c.provider_base_urls.at("slack"), "http://127.0.0.1:2/api");
+}
+
+TEST(Config, MistakesNameFileLineAndKey) {
+  try {
+    load_config(write_config("server:\n  prot: 1\n"));
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(":2: server.prot: unknown setting"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_config(write_config("server: {port: many}\n")), ConfigError);
+  EXPECT_THROW(load_config(write_config("providers: {slack: {base_url: 'ftp://x'}}\n")), ConfigError);
+  ::setenv("PLUGBOARD_PORT", "abc", 1);
+  EXPECT_THROW(load_config(std::nullopt), ConfigError);
+  ::unsetenv("PLUGBOARD_PORT");
+}
