@@ -7,7 +7,8 @@ namespace json = boost::json;
 
 json::value greet(plugboard::Context& ctx, const json::object& params) {
   const std::string name(params.at("name").as_string());
-  if (name == "nobody") throw plugboard::ActionError{"NO_ONE_TO_GREET", "cannot greet nobody", {{"name", name}}};
+  if (name == "nobody")
+    throw plugboard::ActionError{"NO_ONE_TO_GREET", "cannot greet nobody", {{"name", name}}};
   ctx.info("greeting " + name);
   std::string greeting = "Hello, " + name + "!";
   if (const auto* shout = params.if_contains("shout"); shout != nullptr && shout->as_bool())
@@ -18,7 +19,9 @@ json::value greet(plugboard::Context& ctx, const json::object& params) {
 plugboard::Plugin make_hello() {
   plugboard::Plugin plugin("hello");
   plugin.action("greet", greet);
-  plugin.test_connection([](plugboard::Context&) { return json::object{{"user_info", {{"name", "hello"}}}}; });
+  plugin.test_connection([](plugboard::Context&) {
+    return json::object{{"user_info", {{"name", "hello"}}}};
+  });
   return plugin;
 }
 

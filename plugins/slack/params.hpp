@@ -27,8 +27,7 @@ inline std::string string_param(const boost::json::object& params, std::string_v
   return std::string(v->get_string());
 }
 
-inline bool bool_param(const boost::json::object& params, std::string_view name,
-                       bool fallback = false) {
+inline bool bool_param(const boost::json::object& params, std::string_view name, bool fallback = false) {
   const boost::json::value* v = params.if_contains(name);
   if (v == nullptr || v->is_null()) return fallback;
   if (!v->is_bool()) throw invalid_parameter(name, "must be a boolean");
@@ -49,8 +48,7 @@ inline std::int64_t int_param(const boost::json::object& params, std::string_vie
 }
 
 // The array parameter `name`, or nullptr when it is absent, null or empty.
-inline const boost::json::array* array_param(const boost::json::object& params,
-                                             std::string_view name) {
+inline const boost::json::array* array_param(const boost::json::object& params, std::string_view name) {
   const boost::json::value* v = params.if_contains(name);
   if (v == nullptr || v->is_null()) return nullptr;
   if (!v->is_array()) throw invalid_parameter(name, "must be an array");

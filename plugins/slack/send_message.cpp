@@ -9,8 +9,7 @@ namespace slack {
 namespace {
 
 // Fields passed to chat.postMessage as they are, when given.
-constexpr const char* kPassThrough[] = {"username", "icon_emoji", "icon_url", "thread_ts",
-                                        "unfurl_links"};
+constexpr const char* kPassThrough[] = {"username", "icon_emoji", "icon_url", "thread_ts", "unfurl_links"};
 
 }  // namespace
 
@@ -28,8 +27,7 @@ json::value send_message(plugboard::Context& ctx, const json::object& params) {
   if (blocks != nullptr) body["blocks"] = *blocks;
   if (attachments != nullptr) body["attachments"] = *attachments;
   for (const char* key : kPassThrough)
-    if (const json::value* v = params.if_contains(key); v != nullptr && !v->is_null())
-      body[key] = *v;
+    if (const json::value* v = params.if_contains(key); v != nullptr && !v->is_null()) body[key] = *v;
 
   json::object posted = post(ctx, "chat.postMessage", body);
   // Slack answers with the channel's id even when it was addressed by name.

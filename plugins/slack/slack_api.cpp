@@ -84,8 +84,7 @@ json::object check(const Context& ctx, std::string_view method, const HttpRespon
   if (const json::value* e = body != nullptr ? body->if_contains("error") : nullptr;
       e != nullptr && e->is_string())
     error = e->get_string();
-  if (error.empty())
-    error = resp.status == 429 ? "ratelimited" : "http_" + std::to_string(resp.status);
+  if (error.empty()) error = resp.status == 429 ? "ratelimited" : "http_" + std::to_string(resp.status);
 
   json::object d;
   d["provider_error"] = error;

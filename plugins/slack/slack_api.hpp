@@ -32,8 +32,7 @@ using Query = std::vector<std::pair<std::string, std::string>>;
 json::object get(const plugboard::Context& ctx, std::string_view method, const Query& query = {});
 
 // POST /<method> with a JSON body: for write methods (chat.postMessage, conversations.create).
-json::object post(const plugboard::Context& ctx, std::string_view method,
-                  const json::object& body);
+json::object post(const plugboard::Context& ctx, std::string_view method, const json::object& body);
 
 // Checks one response from `method`: returns its body when ok, throws ActionError otherwise,
 // and logs any warnings Slack attached.

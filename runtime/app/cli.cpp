@@ -8,11 +8,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
 #include <csignal>
 #include <iostream>
 #include <map>
 #include <optional>
-#include <pthread.h>
 #include <string>
 #include <vector>
 
@@ -145,8 +145,10 @@ int keys_create(const Args& a) {
   auto ops = split_csv(opt(a, "operations").value_or("read,write,execute,admin"));
   auto key = rt.keys().create(ws.id, *name, ops, {}, {}, std::nullopt, std::nullopt);
   if (opt(a, "json")) {
-    std::cout << boost::json::serialize(boost::json::object{
-                     {"key", key.key}, {"id", key.record.id}, {"workspace_id", ws.id}, {"project_id", project_id}})
+    std::cout << boost::json::serialize(boost::json::object{{"key", key.key},
+                                                            {"id", key.record.id},
+                                                            {"workspace_id", ws.id},
+                                                            {"project_id", project_id}})
               << std::endl;
   } else {
     std::cout << key.key << std::endl;

@@ -10,7 +10,8 @@
 namespace plugboard::app {
 namespace {
 
-[[noreturn]] void fail(const std::string& where, const YAML::Node& n, const std::string& key, const std::string& msg) {
+[[noreturn]] void fail(const std::string& where, const YAML::Node& n, const std::string& key,
+                       const std::string& msg) {
   throw ConfigError(where + ":" + std::to_string(n.Mark().line + 1) + ": " + key + ": " + msg);
 }
 
@@ -50,16 +51,23 @@ void read_file(Config& c, const std::filesystem::path& file) {
   }
   if (root.IsNull()) return;
   const auto base = file.parent_path();
-  check_keys(where, root, "", {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "log"});
+  check_keys(where, root, "",
+             {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "log"});
   if (auto s = root["server"]) {
-    check_keys(where, s, "server", {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s", "max_body_bytes"});
+    check_keys(
+        where, s, "server",
+        {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s", "max_body_bytes"});
     if (s["host"]) c.server.host = scalar<std::string>(where, s["host"], "server.host");
     if (s["port"]) c.server.port = scalar<std::uint16_t>(where, s["port"], "server.port");
     if (s["threads"]) c.server.threads = scalar<int>(where, s["threads"], "server.threads");
     if (s["max_queued"]) c.server.max_queued = scalar<int>(where, s["max_queued"], "server.max_queued");
-    if (s["keep_alive_timeout_s"]) c.server.keep_alive_timeout_s = scalar<int>(where, s["keep_alive_timeout_s"], "server.keep_alive_timeout_s");
-    if (s["io_timeout_s"]) c.server.io_timeout_s = scalar<int>(where, s["io_timeout_s"], "server.io_timeout_s");
-    if (s["max_body_bytes"]) c.server.max_body_bytes = scalar<std::size_t>(where, s["max_body_bytes"], "server.max_body_bytes");
+    if (s["keep_alive_timeout_s"])
+      c.server.keep_alive_timeout_s =
+          scalar<int>(where, s["keep_alive_timeout_s"], "server.keep_alive_timeout_s");
+    if (s["io_timeout_s"])
+      c.server.io_timeout_s = scalar<int>(where, s["io_timeout_s"], "server.io_timeout_s");
+    if (s["max_body_bytes"])
+      c.server.max_body_bytes = scalar<std::size_t>(where, s["max_body_bytes"], "server.max_body_bytes");
   }
   if (auto d = root["data_dir"]) c.data_dir = resolve(base, scalar<std::string>(where, d, "data_dir"));
   if (auto d = root["database"]) {
@@ -72,19 +80,24 @@ void read_file(Config& c, const std::filesystem::path& file) {
   }
   if (auto v = root["vault"]) {
     check_keys(where, v, "vault", {"key_file"});
-    if (v["key_file"]) c.master_key_file = resolve(base, scalar<std::string>(where, v["key_file"], "vault.key_file"));
+    if (v["key_file"])
+      c.master_key_file = resolve(base, scalar<std::string>(where, v["key_file"], "vault.key_file"));
   }
   if (auto p = root["providers"]) {
     if (!p.IsMap()) fail(where, p, "providers", "must be a mapping of provider id to settings");
     for (const auto& kv : p) {
       const std::string id = kv.first.Scalar();
       check_keys(where, kv.second, "providers." + id, {"base_url"});
-      if (kv.second["base_url"]) c.provider_base_urls[id] = scalar<std::string>(where, kv.second["base_url"], "providers." + id + ".base_url");
+      if (kv.second["base_url"])
+        c.provider_base_urls[id] =
+            scalar<std::string>(where, kv.second["base_url"], "providers." + id + ".base_url");
     }
   }
   if (auto e = root["execute"]) {
     check_keys(where, e, "execute", {"deadline_ms"});
-    if (e["deadline_ms"]) c.deadline = std::chrono::milliseconds(scalar<std::int64_t>(where, e["deadline_ms"], "execute.deadline_ms"));
+    if (e["deadline_ms"])
+      c.deadline =
+          std::chrono::milliseconds(scalar<std::int64_t>(where, e["deadline_ms"], "execute.deadline_ms"));
   }
   if (auto l = root["log"]) {
     check_keys(where, l, "log", {"level"});
@@ -114,12 +127,14 @@ void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_HOST")) c.server.host = *v;
   if (auto v = env("PLUGBOARD_PORT")) c.server.port = env_number<std::uint16_t>("PLUGBOARD_PORT", *v);
   if (auto v = env("PLUGBOARD_THREADS")) c.server.threads = env_number<int>("PLUGBOARD_THREADS", *v);
-  if (auto v = env("PLUGBOARD_MAX_BODY_BYTES")) c.server.max_body_bytes = env_number<std::size_t>("PLUGBOARD_MAX_BODY_BYTES", *v);
+  if (auto v = env("PLUGBOARD_MAX_BODY_BYTES"))
+    c.server.max_body_bytes = env_number<std::size_t>("PLUGBOARD_MAX_BODY_BYTES", *v);
   if (auto v = env("PLUGBOARD_DATA_DIR")) c.data_dir = *v;
   if (auto v = env("PLUGBOARD_DATABASE_URL")) c.database_url = *v;
   if (auto v = env("PLUGBOARD_PLUGINS_DIR")) c.plugins_dir = *v;
   if (auto v = env("PLUGBOARD_MASTER_KEY_FILE")) c.master_key_file = *v;
-  if (auto v = env("PLUGBOARD_DEADLINE_MS")) c.deadline = std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_DEADLINE_MS", *v));
+  if (auto v = env("PLUGBOARD_DEADLINE_MS"))
+    c.deadline = std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_DEADLINE_MS", *v));
   if (auto v = env("PLUGBOARD_LOG_LEVEL")) c.log_level = *v;
   // PLUGBOARD_PROVIDER_<ID>_BASE_URL, e.g. PLUGBOARD_PROVIDER_SLACK_BASE_URL.
   for (char** e = environ; *e != nullptr; ++e) {
@@ -131,7 +146,8 @@ void read_env(Config& c) {
     if (name.size() > prefix.size() + suffix.size() && name.rfind(prefix, 0) == 0 &&
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
       std::string id = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-      std::transform(id.begin(), id.end(), id.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      std::transform(id.begin(), id.end(), id.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
       c.provider_base_urls[id] = kv.substr(eq + 1);
     }
   }
@@ -145,7 +161,8 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   read_env(c);
   if (c.database_url.empty()) c.database_url = "sqlite://" + (c.data_dir / "plugboard.db").string();
   if (c.master_key_file.empty()) c.master_key_file = c.data_dir / "master.key";
-  if (c.server.threads < 1 || c.server.threads > 4096) throw ConfigError("server.threads must be from 1 to 4096");
+  if (c.server.threads < 1 || c.server.threads > 4096)
+    throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");
   for (const auto& [id, url] : c.provider_base_urls)
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)

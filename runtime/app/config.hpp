@@ -20,7 +20,7 @@ struct ConfigError : std::runtime_error {
 struct Config {
   http::ServerOptions server;
   std::filesystem::path data_dir = "var";
-  std::string database_url;               // default: sqlite://<data_dir>/plugboard.db
+  std::string database_url;  // default: sqlite://<data_dir>/plugboard.db
   std::filesystem::path plugins_dir = "plugins";
   std::filesystem::path master_key_file;  // default: <data_dir>/master.key
   std::map<std::string, std::string> provider_base_urls;

@@ -20,7 +20,8 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   execute::ExecuteOptions opts;
   opts.default_deadline = config_.deadline;
   opts.base_urls = config_.provider_base_urls;
-  execute_ = std::make_unique<execute::ExecuteService>(registry_, *tenancy_, *connections_, *log_, *http_client_, opts);
+  execute_ = std::make_unique<execute::ExecuteService>(registry_, *tenancy_, *connections_, *log_,
+                                                       *http_client_, opts);
 }
 
 Runtime::~Runtime() { stop(); }

@@ -34,10 +34,8 @@ ApiKeyService::ApiKeyService(store::Store& store, std::chrono::seconds cache_ttl
     : store_(store), ttl_(cache_ttl) {}
 
 NewApiKey ApiKeyService::create(const std::string& workspace_id, const std::string& name,
-                                std::vector<std::string> operations,
-                                std::vector<std::string> integrations,
-                                std::vector<std::string> projects,
-                                std::optional<std::string> expires_at,
+                                std::vector<std::string> operations, std::vector<std::string> integrations,
+                                std::vector<std::string> projects, std::optional<std::string> expires_at,
                                 std::optional<store::RateLimit> rate_limit) {
   for (const auto& op : operations)
     if (std::find(kOperations.begin(), kOperations.end(), op) == kOperations.end())
@@ -56,7 +54,8 @@ NewApiKey ApiKeyService::create(const std::string& workspace_id, const std::stri
   k.name = name;
   k.prefix = gen.prefix;
   k.hash = gen.hash;
-  k.operations = operations.empty() ? std::vector<std::string>{"read", "write", "execute"} : std::move(operations);
+  k.operations =
+      operations.empty() ? std::vector<std::string>{"read", "write", "execute"} : std::move(operations);
   k.integrations = std::move(integrations);
   k.projects = std::move(projects);
   k.expires_at = std::move(expires_at);

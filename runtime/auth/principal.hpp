@@ -18,7 +18,9 @@ struct Principal {
 
   // admin implies every operation.
   bool can(std::string_view op) const {
-    auto has = [&](std::string_view x) { return std::find(operations.begin(), operations.end(), x) != operations.end(); };
+    auto has = [&](std::string_view x) {
+      return std::find(operations.begin(), operations.end(), x) != operations.end();
+    };
     return has(op) || has("admin");
   }
   bool allows_project(const std::string& id) const {

@@ -27,17 +27,20 @@ store::Project TenancyService::create_project(const std::string& workspace_id, c
   return p;
 }
 
-std::vector<store::Project> TenancyService::projects(const std::string& workspace_id, const store::Page& page) {
+std::vector<store::Project> TenancyService::projects(const std::string& workspace_id,
+                                                     const store::Page& page) {
   return store_.projects().list(workspace_id, page);
 }
 
-std::optional<store::Project> TenancyService::project(const std::string& workspace_id, const std::string& id) {
+std::optional<store::Project> TenancyService::project(const std::string& workspace_id,
+                                                      const std::string& id) {
   auto p = store_.projects().get(id);
   if (!p || p->workspace_id != workspace_id) return std::nullopt;
   return p;
 }
 
-store::Project TenancyService::ensure_project(const std::string& workspace_id, const std::string& id_or_name) {
+store::Project TenancyService::ensure_project(const std::string& workspace_id,
+                                              const std::string& id_or_name) {
   if (auto p = project(workspace_id, id_or_name)) return *p;
   if (auto p = store_.projects().find_by_name(workspace_id, id_or_name)) return *p;
   return create_project(workspace_id, id_or_name);

@@ -7,8 +7,7 @@
 namespace plugboard::execute {
 
 ConnectionService::ConnectionService(store::Store& store, const vault::Vault& vault,
-                                     auth::TenancyService& tenancy,
-                                     const plugins::RegistryHandle& registry,
+                                     auth::TenancyService& tenancy, const plugins::RegistryHandle& registry,
                                      std::chrono::seconds cache_ttl)
     : store_(store), vault_(vault), tenancy_(tenancy), registry_(registry), ttl_(cache_ttl) {}
 
@@ -16,7 +15,8 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   if (c.integration_id.empty()) throw ServiceError::invalid("integration_id", "integration_id is required");
   if (c.project_id.empty()) throw ServiceError::invalid("project_id", "project_id is required");
   if (!tenancy_.project(workspace_id, c.project_id))
-    throw ServiceError::invalid("project_id", "project " + c.project_id + " does not exist in this workspace");
+    throw ServiceError::invalid("project_id",
+                                "project " + c.project_id + " does not exist in this workspace");
   auto plugin = registry_.get()->find(c.integration_id);
   if (!plugin)
     throw ServiceError::invalid("integration_id", "no provider '" + c.integration_id + "' is loaded");
@@ -38,7 +38,8 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
     for (const auto& f : auth != nullptr ? auth->fields : none) {
       const auto* v = c.credentials->if_contains(f.name);
       if (f.required && (v == nullptr || !v->is_string() || v->get_string().empty()))
-        throw ServiceError::invalid("credentials." + f.name, "credentials." + f.name + " is required (a non-empty string)");
+        throw ServiceError::invalid("credentials." + f.name,
+                                    "credentials." + f.name + " is required (a non-empty string)");
     }
   }
 
@@ -69,7 +70,8 @@ std::int64_t ConnectionService::count(const store::ConnectionFilter& filter) {
   return store_.connections().count(filter);
 }
 
-std::optional<store::Connection> ConnectionService::get(const std::string& workspace_id, const std::string& id) {
+std::optional<store::Connection> ConnectionService::get(const std::string& workspace_id,
+                                                        const std::string& id) {
   auto c = store_.connections().get(id);
   if (!c || c->workspace_id != workspace_id) return std::nullopt;
   return c;

@@ -25,7 +25,7 @@ struct NewConnection {
   std::string project_id;
   std::string integration_id;  // a provider id (its default integration)
   std::string name;
-  std::string auth_type;       // empty: the provider's first auth type
+  std::string auth_type;  // empty: the provider's first auth type
   std::optional<boost::json::object> credentials;
   boost::json::object configuration;
 };

@@ -38,7 +38,8 @@ ExecuteError plugin_failure(const std::string& provider, const std::string& raw,
     const auto& o = v.get_object();
     if (const auto* d = o.if_contains("details"); d != nullptr && d->is_object()) e.details = d->get_object();
     if (const auto* c = o.if_contains("code"); c != nullptr && c->is_string()) e.details["error_code"] = *c;
-    if (const auto* m = o.if_contains("message"); m != nullptr && m->is_string()) e.message = std::string(m->get_string());
+    if (const auto* m = o.if_contains("message"); m != nullptr && m->is_string())
+      e.message = std::string(m->get_string());
   } else {
     e.details["error_code"] = "PLUGIN_PROTOCOL_ERROR";
     e.message = "plugin " + provider + " returned an error that is not a JSON object";
@@ -56,13 +57,16 @@ ExecuteError plugin_failure(const std::string& provider, const std::string& raw,
 ExecuteService::ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
                                ConnectionService& connections, ExecutionLog& log, HttpClient& http,
                                ExecuteOptions options)
-    : registry_(registry), tenancy_(tenancy), connections_(connections), log_(log), http_(http),
+    : registry_(registry),
+      tenancy_(tenancy),
+      connections_(connections),
+      log_(log),
+      http_(http),
       options_(std::move(options)) {}
 
 ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
   const auth::Principal& who = *req.principal;
-  if (!who.can("execute"))
-    return fail("ACCESS_DENIED", "The API key does not have the execute permission");
+  if (!who.can("execute")) return fail("ACCESS_DENIED", "The API key does not have the execute permission");
   if (req.workspace_id != who.workspace_id)
     return fail("ACCESS_DENIED", "The API key does not have access to this workspace",
                 {{"workspace_id", req.workspace_id}});
@@ -91,8 +95,9 @@ ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
   if (action == nullptr) {
     boost::json::array available;
     for (const auto& a : plugin->manifest.actions) available.emplace_back(a.slug);
-    return fail("ACTION_NOT_FOUND", "Action does not exist for this integration",
-                {{"action", req.action}, {"integration", rec.provider}, {"available_actions", std::move(available)}});
+    return fail(
+        "ACTION_NOT_FOUND", "Action does not exist for this integration",
+        {{"action", req.action}, {"integration", rec.provider}, {"available_actions", std::move(available)}});
   }
 
   ExecuteResult early;
@@ -107,14 +112,18 @@ ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
     return with_names(fail("CONNECTION_INACTIVE", "Connection is " + rec.status,
                            {{"status", rec.status}, {"connection_id", rec.id}}));
   if (!rec.sealed_credentials && rec.auth_type != "none")
-    return with_names(fail("NO_CREDENTIALS", "No credentials found for connection", {{"connection_id", rec.id}}));
+    return with_names(
+        fail("NO_CREDENTIALS", "No credentials found for connection", {{"connection_id", rec.id}}));
 
   if (auto err = action->parameters->validate(req.parameters)) {
     boost::json::object d{{"field", err->field}, {"keyword", err->keyword}, {"reason", err->message}};
     if (err->keyword == "required")
-      return with_names(fail("MISSING_REQUIRED_FIELDS", "Missing required parameter: " + err->field, std::move(d)));
-    return with_names(fail("INVALID_REQUEST", "Invalid parameter " + (err->field.empty() ? "parameters" : err->field) +
-                                                  ": " + err->message, std::move(d)));
+      return with_names(
+          fail("MISSING_REQUIRED_FIELDS", "Missing required parameter: " + err->field, std::move(d)));
+    return with_names(
+        fail("INVALID_REQUEST",
+             "Invalid parameter " + (err->field.empty() ? "parameters" : err->field) + ": " + err->message,
+             std::move(d)));
   }
   if (!conn->decrypt_error.empty()) {
     spdlog::error("connection {}: credentials cannot be decrypted: {}", rec.id, conn->decrypt_error);
@@ -135,7 +144,8 @@ ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::L
   result.action_name = action.name;
   result.integration_name = m.name;
 
-  const auto deadline_ms = m.deadline_ms > 0 ? std::chrono::milliseconds(m.deadline_ms) : options_.default_deadline;
+  const auto deadline_ms =
+      m.deadline_ms > 0 ? std::chrono::milliseconds(m.deadline_ms) : options_.default_deadline;
   auto base = options_.base_urls.find(m.id);
   pb_call call;
   call.http = &http_;
@@ -176,13 +186,15 @@ ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::L
     boost::system::error_code ec;
     result.data = boost::json::parse(out, ec);
     if (ec) {
-      result.error = {"EXECUTION_FAILED", "plugin " + m.id + " returned a result that is not JSON",
+      result.error = {"EXECUTION_FAILED",
+                      "plugin " + m.id + " returned a result that is not JSON",
                       {{"provider", m.id}, {"error_code", "PLUGIN_PROTOCOL_ERROR"}}};
     } else {
       result.ok = true;
     }
   } else if (status == PB_OK) {
-    result.error = {"EXECUTION_FAILED", "Action exceeded its deadline of " + std::to_string(deadline_ms.count()) + " ms",
+    result.error = {"EXECUTION_FAILED",
+                    "Action exceeded its deadline of " + std::to_string(deadline_ms.count()) + " ms",
                     {{"provider", m.id}, {"deadline_exceeded", true}, {"retryable", true}}};
   } else {
     result.error = plugin_failure(m.id, out, out_of_time);
@@ -197,13 +209,15 @@ ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::L
   e.provider = m.id;
   e.action = action.slug;
   e.status = result.ok ? "success" : "error";
-  e.error_code = result.ok ? "" : std::string(result.error.details.contains("error_code")
-                                                  ? result.error.details.at("error_code").as_string().c_str()
-                                                  : result.error.code.c_str());
+  e.error_code = result.ok ? ""
+                           : std::string(result.error.details.contains("error_code")
+                                             ? result.error.details.at("error_code").as_string().c_str()
+                                             : result.error.code.c_str());
   e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
   e.started_at = store::to_iso(started_wall);
   e.parameters_json = capped(params, options_.max_logged_payload);
-  e.result_json = capped(result.ok ? out : boost::json::serialize(result.error.details), options_.max_logged_payload);
+  e.result_json =
+      capped(result.ok ? out : boost::json::serialize(result.error.details), options_.max_logged_payload);
   log_.record(std::move(e));
   return result;
 }

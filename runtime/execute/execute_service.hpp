@@ -47,8 +47,7 @@ struct ExecuteOptions {
 class ExecuteService {
  public:
   ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
-                 ConnectionService& connections, ExecutionLog& log, HttpClient& http,
-                 ExecuteOptions options);
+                 ConnectionService& connections, ExecutionLog& log, HttpClient& http, ExecuteOptions options);
 
   ExecuteResult execute(const ExecuteRequest& req);
 

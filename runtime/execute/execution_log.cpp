@@ -6,8 +6,9 @@ namespace plugboard::execute {
 
 ExecutionLog::ExecutionLog(store::Store& store, auth::ApiKeyService& keys,
                            std::chrono::milliseconds flush_every, std::size_t max_queued)
-    : store_(store), keys_(keys), flush_every_(flush_every), max_queued_(max_queued),
-      worker_([this] { run(); }) {}
+    : store_(store), keys_(keys), flush_every_(flush_every), max_queued_(max_queued), worker_([this] {
+        run();
+      }) {}
 
 ExecutionLog::~ExecutionLog() {
   {
@@ -52,7 +53,8 @@ void ExecutionLog::run() {
     bool stop = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, flush_every_, [&] { return stopping_ || flush_requested_ || queue_.size() >= 500; });
+      wake_.wait_for(lock, flush_every_,
+                     [&] { return stopping_ || flush_requested_ || queue_.size() >= 500; });
       stop = stopping_;
       flush_requested_ = false;
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));

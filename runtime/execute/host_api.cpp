@@ -23,9 +23,7 @@ void host_log(pb_call* call, int32_t level, const char* msg, size_t len) {
     spdlog::log(lvl, "[{}] request_id={} {}", call->manifest->id, call->request_id, text);
 }
 
-int32_t host_is_cancelled(pb_call* call) {
-  return call != nullptr && call->remaining().count() == 0 ? 1 : 0;
-}
+int32_t host_is_cancelled(pb_call* call) { return call != nullptr && call->remaining().count() == 0 ? 1 : 0; }
 
 int64_t host_remaining_ms(pb_call* call) { return call != nullptr ? call->remaining().count() : 0; }
 
@@ -92,7 +90,8 @@ OutboundRequest build_request(const pb_call& call, const pb_http_request& req) {
   if (req.headers_json != nullptr && req.headers_json_len > 0) {
     boost::system::error_code ec;
     auto h = boost::json::parse(std::string_view(req.headers_json, req.headers_json_len), ec);
-    if (ec || !h.is_object()) throw TransportError(TransportError::Kind::bad_url, "headers_json is not a JSON object");
+    if (ec || !h.is_object())
+      throw TransportError(TransportError::Kind::bad_url, "headers_json is not a JSON object");
     for (const auto& kv : h.get_object())
       if (kv.value().is_string()) out.headers.emplace_back(kv.key(), std::string(kv.value().get_string()));
   }
@@ -130,7 +129,8 @@ int32_t host_http_request(pb_call* call, const pb_http_request* req, const pb_ht
       OutboundResponse r = call->http->send(out, left);
       if (attempt < max_attempts && retryable(*call, out.method, r.status)) {
         auto wait = wait_before_retry(r, attempt);
-        if (wait.count() <= call->manifest->retry.max_wait_ms && wait + std::chrono::milliseconds(50) < call->remaining()) {
+        if (wait.count() <= call->manifest->retry.max_wait_ms &&
+            wait + std::chrono::milliseconds(50) < call->remaining()) {
           spdlog::debug("[{}] request_id={} {} answered {}, retrying in {} ms", call->manifest->id,
                         call->request_id, out.method, r.status, wait.count());
           std::this_thread::sleep_for(wait);
@@ -148,9 +148,12 @@ int32_t host_http_request(pb_call* call, const pb_http_request* req, const pb_ht
   } catch (const TransportError& e) {
     write(body_out, e.what());
     switch (e.kind) {
-      case TransportError::Kind::timeout: return PB_HTTP_ERR_DEADLINE;
-      case TransportError::Kind::bad_url: return PB_HTTP_ERR_REFUSED;
-      default: return PB_HTTP_ERR_TRANSPORT;
+      case TransportError::Kind::timeout:
+        return PB_HTTP_ERR_DEADLINE;
+      case TransportError::Kind::bad_url:
+        return PB_HTTP_ERR_REFUSED;
+      default:
+        return PB_HTTP_ERR_TRANSPORT;
     }
   } catch (const std::exception& e) {
     write(body_out, e.what());
@@ -159,9 +162,8 @@ int32_t host_http_request(pb_call* call, const pb_http_request* req, const pb_ht
 }
 
 const pb_host_api kHostApi = {
-    PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, sizeof(pb_host_api),
-    &host_log,           &host_http_request,  &host_is_cancelled,
-    &host_remaining_ms,  &host_credentials,   &host_call_info,
+    PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, sizeof(pb_host_api), &host_log,       &host_http_request,
+    &host_is_cancelled,  &host_remaining_ms,  &host_credentials,   &host_call_info,
 };
 
 }  // namespace

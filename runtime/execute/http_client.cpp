@@ -27,9 +27,9 @@ Poco::Net::Context::Ptr client_tls_context() {
   // One TLS context for all outbound sessions: system CAs, certificate and host verified.
   static Poco::Net::Context::Ptr ctx = [] {
     Poco::Net::initializeSSL();
-    return Poco::Net::Context::Ptr(new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_RELAXED, 9,
-        true, "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"));
+    return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+                                                          Poco::Net::Context::VERIFY_RELAXED, 9, true,
+                                                          "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"));
   }();
   return ctx;
 }
@@ -48,21 +48,23 @@ HttpClient::~HttpClient() = default;
 HttpClient::Origin HttpClient::parse_origin(const std::string& url, std::string& path_and_query) {
   Origin o;
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) throw TransportError(TransportError::Kind::bad_url, "URL has no scheme: " + url);
+  if (scheme_end == std::string::npos)
+    throw TransportError(TransportError::Kind::bad_url, "URL has no scheme: " + url);
   o.scheme = lower(url.substr(0, scheme_end));
   if (o.scheme != "http" && o.scheme != "https")
     throw TransportError(TransportError::Kind::bad_url, "unsupported URL scheme " + o.scheme);
   auto host_begin = scheme_end + 3;
   auto path_begin = url.find_first_of("/?#", host_begin);
-  std::string authority = url.substr(host_begin, path_begin == std::string::npos ? std::string::npos
-                                                                                 : path_begin - host_begin);
+  std::string authority =
+      url.substr(host_begin, path_begin == std::string::npos ? std::string::npos : path_begin - host_begin);
   if (authority.find('@') != std::string::npos)
     throw TransportError(TransportError::Kind::bad_url, "URLs with user info are not allowed");
   o.port = o.scheme == "https" ? 443 : 80;
   std::string host = authority;
   if (!authority.empty() && authority.front() == '[') {  // IPv6 literal
     auto close = authority.find(']');
-    if (close == std::string::npos) throw TransportError(TransportError::Kind::bad_url, "bad IPv6 host in " + url);
+    if (close == std::string::npos)
+      throw TransportError(TransportError::Kind::bad_url, "bad IPv6 host in " + url);
     host = authority.substr(1, close - 1);
     if (close + 1 < authority.size() && authority[close + 1] == ':')
       o.port = static_cast<std::uint16_t>(std::stoi(authority.substr(close + 2)));
@@ -111,9 +113,8 @@ void HttpClient::release(const Origin& origin, std::unique_ptr<Poco::Net::HTTPCl
   if (pool.size() < options_.max_idle_per_origin) pool.push_back(std::move(s));
 }
 
-OutboundResponse HttpClient::exchange(Poco::Net::HTTPClientSession& session,
-                                      const OutboundRequest& request, const std::string& path,
-                                      std::chrono::milliseconds timeout) const {
+OutboundResponse HttpClient::exchange(Poco::Net::HTTPClientSession& session, const OutboundRequest& request,
+                                      const std::string& path, std::chrono::milliseconds timeout) const {
   session.setTimeout(Poco::Timespan(std::max<std::int64_t>(timeout.count(), 1) * 1000));
   Poco::Net::HTTPRequest req(request.method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   req.setKeepAlive(true);

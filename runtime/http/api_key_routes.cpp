@@ -27,9 +27,10 @@ json::object render(const store::ApiKey& k) {
                  {"created_on", k.created_at},
                  {"last_used", k.last_used ? json::value(*k.last_used) : json::value(nullptr)},
                  {"revoked", k.revoked}};
-  o["rate_limit"] = k.rate_limit ? json::value(json::object{{"requests_per_hour", k.rate_limit->requests_per_hour},
-                                                            {"burst_limit", k.rate_limit->burst_limit}})
-                                 : json::value(nullptr);
+  o["rate_limit"] = k.rate_limit
+                        ? json::value(json::object{{"requests_per_hour", k.rate_limit->requests_per_hour},
+                                                   {"burst_limit", k.rate_limit->burst_limit}})
+                        : json::value(nullptr);
   return o;
 }
 
@@ -37,10 +38,12 @@ std::optional<store::RateLimit> rate_limit_from(const json::object& body) {
   auto o = opt_object(body, "rate_limit");
   if (!o) return std::nullopt;
   store::RateLimit rl;
-  for (auto [name, into] : {std::pair{"requests_per_hour", &rl.requests_per_hour}, std::pair{"burst_limit", &rl.burst_limit}}) {
+  for (auto [name, into] :
+       {std::pair{"requests_per_hour", &rl.requests_per_hour}, std::pair{"burst_limit", &rl.burst_limit}}) {
     const auto* v = o->if_contains(name);
     if (v == nullptr || !v->is_int64() || v->get_int64() < 1)
-      throw ServiceError::invalid(std::string("rate_limit.") + name, std::string("rate_limit.") + name + " must be a positive integer");
+      throw ServiceError::invalid(std::string("rate_limit.") + name,
+                                  std::string("rate_limit.") + name + " must be a positive integer");
     *into = v->get_int64();
   }
   return rl;
@@ -58,23 +61,28 @@ void add_api_key_routes(Router& r, Services& s) {
     auto projects = opt_strings(perms, "projects", "permissions");
     for (const auto& p : projects)
       if (!s.tenancy.project(ex.principal->workspace_id, p))
-        throw ServiceError::invalid("permissions.projects", "project " + p + " does not exist in this workspace");
+        throw ServiceError::invalid("permissions.projects",
+                                    "project " + p + " does not exist in this workspace");
     auto rate_limit = rate_limit_from(body);
     auto expires_at = opt_string(body, "expires_at");
     try {
-      auto created = s.keys.create(ex.principal->workspace_id, name, operations, integrations, projects, expires_at, rate_limit);
+      auto created = s.keys.create(ex.principal->workspace_id, name, operations, integrations, projects,
+                                   expires_at, rate_limit);
       json::object out = render(created.record);
       out["key"] = created.key;
       ex.send_json(201, out);
     } catch (const std::invalid_argument& e) {
       throw ServiceError::invalid(expires_at && std::string(e.what()).find("expires_at") != std::string::npos
-                                      ? "expires_at" : "permissions.operations", e.what());
+                                      ? "expires_at"
+                                      : "permissions.operations",
+                                  e.what());
     }
   });
 
   r.add("GET", "/api/v2/api-keys", Access::admin, [&s](Exchange& ex) {
     json::array list;
-    for (const auto& k : s.keys.list(ex.principal->workspace_id, page_from_query(ex))) list.push_back(render(k));
+    for (const auto& k : s.keys.list(ex.principal->workspace_id, page_from_query(ex)))
+      list.push_back(render(k));
     const auto total = list.size();
     ex.send_json(200, json::object{{"api_keys", std::move(list)}, {"total", total}});
   });

@@ -50,7 +50,8 @@ json::object descriptor(const plugins::Manifest& m) {
     json::object t{{"type", a.type}};
     json::array fields;
     for (const auto& f : a.fields)
-      fields.push_back(json::object{{"name", f.name}, {"description", f.description}, {"secret", f.secret}, {"required", f.required}});
+      fields.push_back(json::object{
+          {"name", f.name}, {"description", f.description}, {"secret", f.secret}, {"required", f.required}});
     t["fields"] = std::move(fields);
     if (a.type == "oauth2") {
       t["authorization_url"] = a.authorization_url;
@@ -73,14 +74,16 @@ json::object descriptor(const plugins::Manifest& m) {
   o["actions"] = std::move(actions);
   json::array triggers;
   for (const auto& t : m.triggers)
-    triggers.push_back(json::object{{"slug", t.slug}, {"name", t.name}, {"description", t.description}, {"kind", t.kind}});
+    triggers.push_back(
+        json::object{{"slug", t.slug}, {"name", t.name}, {"description", t.description}, {"kind", t.kind}});
   o["triggers"] = std::move(triggers);
   return o;
 }
 
 bool contains_ci(const std::string& hay, const std::string& needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  });
   return it != hay.end();
 }
 
@@ -108,7 +111,8 @@ void add_catalog_routes(Router& r, Services& s) {
     for (const auto& p : s.registry.get()->plugins()) {
       const auto& m = p->manifest;
       if (category && m.category != *category) continue;
-      if (q && !contains_ci(m.name, *q) && !contains_ci(m.description, *q) && !contains_ci(m.id, *q)) continue;
+      if (q && !contains_ci(m.name, *q) && !contains_ci(m.description, *q) && !contains_ci(m.id, *q))
+        continue;
       list.push_back(summary(m));
     }
     const auto total = list.size();
@@ -124,7 +128,8 @@ void add_catalog_routes(Router& r, Services& s) {
   r.add("GET", "/api/v2/catalog/{provider}/icon", Access::read, [&s](Exchange& ex) {
     auto p = s.registry.get()->find(ex.param("provider"));
     if (!p) return ex.send_error(404, "not_found", "no provider '" + ex.param("provider") + "' is loaded");
-    if (p->manifest.icon.empty()) return ex.send_error(404, "not_found", "provider " + p->id() + " has no icon");
+    if (p->manifest.icon.empty())
+      return ex.send_error(404, "not_found", "provider " + p->id() + " has no icon");
     auto file = p->manifest.file.parent_path() / p->manifest.icon;
     std::ifstream in(file, std::ios::binary);
     if (!in) return ex.send_error(404, "not_found", "the icon of provider " + p->id() + " is missing");

@@ -44,9 +44,11 @@ void add_connection_routes(Router& r, Services& s) {
     if (auto ws = opt_string(body, "workspace_id"); ws && *ws != ex.principal->workspace_id)
       throw ServiceError("forbidden", "the API key does not have access to workspace " + *ws, "workspace_id");
     if (!ex.principal->allows_project(c.project_id))
-      throw ServiceError("forbidden", "the API key does not have access to project " + c.project_id, "project_id");
+      throw ServiceError("forbidden", "the API key does not have access to project " + c.project_id,
+                         "project_id");
     if (!ex.principal->allows_integration(c.integration_id, c.integration_id))
-      throw ServiceError("forbidden", "the API key does not have access to integration " + c.integration_id, "integration_id");
+      throw ServiceError("forbidden", "the API key does not have access to integration " + c.integration_id,
+                         "integration_id");
     auto created = s.connections.create(ex.principal->workspace_id, c);
     ex.send_json(201, render(created, s.connections.credential_fields(created)));
   });
@@ -63,21 +65,27 @@ void add_connection_routes(Router& r, Services& s) {
       f.status = ex.query("status");
       f.project_id = ex.query("project_id");
       for (const auto& c : s.connections.list(f, page))
-        if (ex.principal->allows_project(c.project_id)) list.push_back(render(c, s.connections.credential_fields(c)));
+        if (ex.principal->allows_project(c.project_id))
+          list.push_back(render(c, s.connections.credential_fields(c)));
       total = s.connections.count(f);
     }
-    ex.send_json(200, json::object{{"connections", std::move(list)}, {"total", total}, {"limit", page.limit}, {"offset", page.offset}});
+    ex.send_json(200, json::object{{"connections", std::move(list)},
+                                   {"total", total},
+                                   {"limit", page.limit},
+                                   {"offset", page.offset}});
   });
 
   r.add("GET", "/api/v2/connections/{id}", Access::read, [&s](Exchange& ex) {
     auto c = s.connections.get(ex.principal->workspace_id, ex.param("id"));
-    if (!c || !ex.principal->allows_project(c->project_id)) throw ServiceError::not_found("connection " + ex.param("id"));
+    if (!c || !ex.principal->allows_project(c->project_id))
+      throw ServiceError::not_found("connection " + ex.param("id"));
     ex.send_json(200, render(*c, s.connections.credential_fields(*c)));
   });
 
   r.add("DELETE", "/api/v2/connections/{id}", Access::write, [&s](Exchange& ex) {
     auto c = s.connections.get(ex.principal->workspace_id, ex.param("id"));
-    if (!c || !ex.principal->allows_project(c->project_id)) throw ServiceError::not_found("connection " + ex.param("id"));
+    if (!c || !ex.principal->allows_project(c->project_id))
+      throw ServiceError::not_found("connection " + ex.param("id"));
     s.connections.remove(ex.principal->workspace_id, c->id);
     ex.send_text(204, "application/json", "");
   });

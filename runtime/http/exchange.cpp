@@ -73,7 +73,8 @@ void Exchange::send_error(int status, const std::string& code, const std::string
                           const std::string& field) {
   boost::json::object e{{"code", code}, {"message", message}};
   if (!field.empty()) e["field"] = field;
-  send_json(status, boost::json::object{{"errors", boost::json::array{std::move(e)}}, {"request_id", request_id_}});
+  send_json(status,
+            boost::json::object{{"errors", boost::json::array{std::move(e)}}, {"request_id", request_id_}});
 }
 
 int status_for(const std::string& code) {

@@ -23,8 +23,8 @@ struct BodyTooLarge : std::runtime_error {
 
 class Exchange {
  public:
-  Exchange(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
-           std::string request_id, std::size_t max_body)
+  Exchange(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, std::string request_id,
+           std::size_t max_body)
       : req_(req), resp_(resp), request_id_(std::move(request_id)), max_body_(max_body) {}
 
   Poco::Net::HTTPServerRequest& request() { return req_; }

@@ -21,15 +21,17 @@ json::object metadata(const Exchange& ex, const execute::ExecuteResult* r) {
 }
 
 void send_failure(Exchange& ex, const execute::ExecuteError& e, const execute::ExecuteResult* r = nullptr) {
-  ex.send_json(e.http_status(),
-               json::object{{"success", false},
-                            {"error", json::object{{"code", e.code}, {"message", e.message}, {"details", e.details}}},
-                            {"metadata", metadata(ex, r)}});
+  ex.send_json(
+      e.http_status(),
+      json::object{{"success", false},
+                   {"error", json::object{{"code", e.code}, {"message", e.message}, {"details", e.details}}},
+                   {"metadata", metadata(ex, r)}});
 }
 
 void send_result(Exchange& ex, execute::ExecuteResult& r) {
   if (!r.ok) return send_failure(ex, r.error, &r);
-  ex.send_json(200, json::object{{"success", true}, {"data", std::move(r.data)}, {"metadata", metadata(ex, &r)}});
+  ex.send_json(200,
+               json::object{{"success", true}, {"data", std::move(r.data)}, {"metadata", metadata(ex, &r)}});
 }
 
 // Authenticates in the execute envelope's own codes. Returns false when it has answered.
@@ -84,12 +86,14 @@ void add_execute_routes(Router& r, Services& s) {
     take("connection_id", req.connection_id);
     take("action", req.action);
     if (!missing.empty())
-      return send_failure(ex, {"MISSING_REQUIRED_FIELDS", "Missing required fields in body", {{"missing_fields", missing}}});
+      return send_failure(
+          ex, {"MISSING_REQUIRED_FIELDS", "Missing required fields in body", {{"missing_fields", missing}}});
     if (!wrong.empty())
       return send_failure(ex, {"INVALID_REQUEST", "Fields must be strings", {{"invalid_fields", wrong}}});
     if (const json::value* p = body->if_contains("parameters"); p != nullptr && !p->is_null()) {
       if (!p->is_object())
-        return send_failure(ex, {"INVALID_REQUEST", "parameters must be a JSON object", {{"field", "parameters"}}});
+        return send_failure(
+            ex, {"INVALID_REQUEST", "parameters must be a JSON object", {{"field", "parameters"}}});
       req.parameters = std::move(p->as_object());
     }
     req.request_id = ex.request_id();
@@ -107,7 +111,8 @@ void add_execute_routes(Router& r, Services& s) {
     if (req.workspace_id.empty()) missing.emplace_back("X-Workspace-ID");
     if (req.project_id.empty()) missing.emplace_back("X-Project-ID");
     if (!missing.empty())
-      return send_failure(ex, {"MISSING_REQUIRED_FIELDS", "Missing required headers", {{"missing_fields", missing}}});
+      return send_failure(
+          ex, {"MISSING_REQUIRED_FIELDS", "Missing required headers", {{"missing_fields", missing}}});
     auto body = read_object(ex, true);  // v1: the body is the parameters, and may be empty
     if (!body) return;
     req.connection_id = ex.param("connection_id");

@@ -22,11 +22,13 @@ std::string req_string(const boost::json::object& o, const char* field, std::siz
   auto s = opt_string(o, field);
   if (!s || s->empty()) throw ServiceError::invalid(field, std::string(field) + " is required");
   if (s->size() > max_len)
-    throw ServiceError::invalid(field, std::string(field) + " is longer than " + std::to_string(max_len) + " characters");
+    throw ServiceError::invalid(
+        field, std::string(field) + " is longer than " + std::to_string(max_len) + " characters");
   return *s;
 }
 
-std::vector<std::string> opt_strings(const boost::json::object& o, const char* field, const std::string& where) {
+std::vector<std::string> opt_strings(const boost::json::object& o, const char* field,
+                                     const std::string& where) {
   std::vector<std::string> out;
   const auto* v = o.if_contains(field);
   if (v == nullptr || v->is_null()) return out;
@@ -51,7 +53,8 @@ std::optional<boost::json::object> opt_object(const boost::json::object& o, cons
 }
 
 namespace {
-std::int64_t int_query(const Exchange& ex, const char* name, std::int64_t fallback, std::int64_t min, std::int64_t max) {
+std::int64_t int_query(const Exchange& ex, const char* name, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max) {
   auto s = ex.query(name);
   if (!s) return fallback;
   std::int64_t v = 0;

@@ -21,7 +21,8 @@ std::optional<std::string> opt_string(const boost::json::object& o, const char* 
 // Required non-empty string field (max_len characters at most).
 std::string req_string(const boost::json::object& o, const char* field, std::size_t max_len = 200);
 // Optional list of strings.
-std::vector<std::string> opt_strings(const boost::json::object& o, const char* field, const std::string& where);
+std::vector<std::string> opt_strings(const boost::json::object& o, const char* field,
+                                     const std::string& where);
 // Optional object.
 std::optional<boost::json::object> opt_object(const boost::json::object& o, const char* field);
 

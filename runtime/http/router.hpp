@@ -13,12 +13,12 @@ namespace plugboard::http {
 
 // Who may call a route.
 enum class Access {
-  open,      // no key (health, OpenAPI)
-  self,      // the handler authenticates itself (execute answers in its own envelope)
-  read,      // a key with read
-  write,     // a key with write
-  execute,   // a key with execute
-  admin,     // a key with admin
+  open,     // no key (health, OpenAPI)
+  self,     // the handler authenticates itself (execute answers in its own envelope)
+  read,     // a key with read
+  write,    // a key with write
+  execute,  // a key with execute
+  admin,    // a key with admin
 };
 
 using Handler = std::function<void(Exchange&)>;

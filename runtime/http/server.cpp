@@ -20,8 +20,7 @@ namespace {
 // A client may name its own request id (for tracing across systems) if it is short and plain.
 std::string request_id_for(const Poco::Net::HTTPServerRequest& req) {
   const std::string& given = req.get("X-Request-Id", "");
-  if (!given.empty() && given.size() <= 64 &&
-      std::all_of(given.begin(), given.end(), [](unsigned char c) {
+  if (!given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](unsigned char c) {
         return std::isalnum(c) || c == '-' || c == '_' || c == '.';
       }))
     return given;
@@ -30,11 +29,16 @@ std::string request_id_for(const Poco::Net::HTTPServerRequest& req) {
 
 const char* operation_for(Access a) {
   switch (a) {
-    case Access::read: return "read";
-    case Access::write: return "write";
-    case Access::execute: return "execute";
-    case Access::admin: return "admin";
-    default: return nullptr;
+    case Access::read:
+      return "read";
+    case Access::write:
+      return "write";
+    case Access::execute:
+      return "execute";
+    case Access::admin:
+      return "admin";
+    default:
+      return nullptr;
   }
 }
 
@@ -54,8 +58,10 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
     } catch (const store::ConflictError& e) {
       if (!ex.sent()) ex.send_error(409, "conflict", e.what());
     } catch (const std::exception& e) {
-      spdlog::error("request_id={} {} {} failed: {}", ex.request_id(), req.getMethod(), req.getURI(), e.what());
-      if (!ex.sent()) ex.send_error(500, "internal", "internal error; see the server log for request " + ex.request_id());
+      spdlog::error("request_id={} {} {} failed: {}", ex.request_id(), req.getMethod(), req.getURI(),
+                    e.what());
+      if (!ex.sent())
+        ex.send_error(500, "internal", "internal error; see the server log for request " + ex.request_id());
     }
   }
 
@@ -68,7 +74,8 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
       case Router::Outcome::no_path:
         return ex.send_error(404, "not_found", "no route for " + std::string(path));
       case Router::Outcome::wrong_method:
-        return ex.send_error(405, "method_not_allowed", "method " + ex.method() + " is not allowed on " + std::string(path));
+        return ex.send_error(405, "method_not_allowed",
+                             "method " + ex.method() + " is not allowed on " + std::string(path));
       case Router::Outcome::matched:
         break;
     }
@@ -76,7 +83,8 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
       std::string failure = authenticate(ex, services_.keys);
       if (failure == "unauthorized")
         return ex.send_error(401, "unauthorized", "an API key is required (X-API-Key header)");
-      if (!failure.empty()) return ex.send_error(401, "unauthorized", "the API key is invalid, revoked or expired");
+      if (!failure.empty())
+        return ex.send_error(401, "unauthorized", "the API key is invalid, revoked or expired");
       if (!ex.principal->can(op))
         return ex.send_error(403, "forbidden", std::string("the API key lacks the ") + op + " permission");
     }
@@ -116,8 +124,7 @@ std::string authenticate(Exchange& ex, auth::ApiKeyService& keys) {
   return ex.principal ? "" : "invalid";
 }
 
-Server::Server(ServerOptions options, Services services)
-    : options_(std::move(options)), services_(services) {
+Server::Server(ServerOptions options, Services services) : options_(std::move(options)), services_(services) {
   add_health_routes(router_, services_);
   add_catalog_routes(router_, services_);
   add_execute_routes(router_, services_);
@@ -141,8 +148,8 @@ void Server::start() {
   params->setTimeout(Poco::Timespan(options_.io_timeout_s, 0));
   // Poco's default pool stops at 16 threads; size it to match maxThreads on purpose.
   pool_ = std::make_unique<Poco::ThreadPool>(std::min(16, options_.threads), options_.threads);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new Factory(router_, services_, options_.max_body_bytes), *pool_, socket, params);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(router_, services_, options_.max_body_bytes),
+                                                    *pool_, socket, params);
   server_->start();
 }
 

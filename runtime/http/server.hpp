@@ -24,7 +24,7 @@ struct ServerOptions {
   int threads = 128;          // an idle kept-alive client holds a thread: size for the clients
   int max_queued = 1024;
   int keep_alive_timeout_s = 15;
-  int io_timeout_s = 30;      // a client slower than this is dropped
+  int io_timeout_s = 30;  // a client slower than this is dropped
   std::size_t max_body_bytes = 10 * 1024 * 1024;
 };
 

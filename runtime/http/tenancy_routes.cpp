@@ -36,7 +36,8 @@ void add_tenancy_routes(Router& r, Services& s) {
     auto w = s.tenancy.create_workspace(req_string(body, "name"));
     auto key = s.keys.create(w.id, "bootstrap admin key", {"admin"}, {}, {}, std::nullopt, std::nullopt);
     json::object out = render(w);
-    out["api_key"] = json::object{{"id", key.record.id}, {"key", key.key}, {"operations", json::array{"admin"}}};
+    out["api_key"] =
+        json::object{{"id", key.record.id}, {"key", key.key}, {"operations", json::array{"admin"}}};
     ex.send_json(201, out);
   });
 
@@ -65,7 +66,8 @@ void add_tenancy_routes(Router& r, Services& s) {
   r.add("GET", "/api/v2/workspaces/{id}/projects/{project_id}", Access::read, [&s](Exchange& ex) {
     require_own_workspace(ex, ex.param("id"));
     auto p = s.tenancy.project(ex.param("id"), ex.param("project_id"));
-    if (!p || !ex.principal->allows_project(p->id)) throw ServiceError::not_found("project " + ex.param("project_id"));
+    if (!p || !ex.principal->allows_project(p->id))
+      throw ServiceError::not_found("project " + ex.param("project_id"));
     ex.send_json(200, render(*p));
   });
 
@@ -75,7 +77,8 @@ void add_tenancy_routes(Router& r, Services& s) {
     f.workspace_id = ex.param("id");
     f.project_id = ex.param("project_id");
     if (s.connections.count(f) > 0)
-      throw ServiceError("conflict", "project " + ex.param("project_id") + " still has connections; delete them first");
+      throw ServiceError("conflict",
+                         "project " + ex.param("project_id") + " still has connections; delete them first");
     if (!s.tenancy.remove_project(ex.param("id"), ex.param("project_id")))
       throw ServiceError::not_found("project " + ex.param("project_id"));
     ex.send_text(204, "application/json", "");

@@ -51,7 +51,13 @@ namespace {
 using detail::Node;
 
 enum TypeBit : unsigned {
-  kObject = 1, kArray = 2, kString = 4, kInteger = 8, kNumber = 16, kBoolean = 32, kNull = 64
+  kObject = 1,
+  kArray = 2,
+  kString = 4,
+  kInteger = 8,
+  kNumber = 16,
+  kBoolean = 32,
+  kNull = 64
 };
 
 constexpr std::pair<std::string_view, unsigned> kTypeNames[] = {
@@ -96,7 +102,8 @@ int compare_numbers(const json::value& a, const json::value& b) {
     return (x > y) - (x < y);
   }
   auto cmp = [](auto x, auto y) { return int(std::cmp_less(y, x)) - int(std::cmp_less(x, y)); };
-  if (a.is_int64()) return b.is_int64() ? cmp(a.get_int64(), b.get_int64()) : cmp(a.get_int64(), b.get_uint64());
+  if (a.is_int64())
+    return b.is_int64() ? cmp(a.get_int64(), b.get_int64()) : cmp(a.get_int64(), b.get_uint64());
   return b.is_int64() ? cmp(a.get_uint64(), b.get_int64()) : cmp(a.get_uint64(), b.get_uint64());
 }
 
@@ -127,14 +134,21 @@ std::uint64_t code_points(json::string_view s) {
 
 unsigned type_bits(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::object: return kObject;
-    case json::kind::array: return kArray;
-    case json::kind::string: return kString;
+    case json::kind::object:
+      return kObject;
+    case json::kind::array:
+      return kArray;
+    case json::kind::string:
+      return kString;
     case json::kind::int64:
-    case json::kind::uint64: return kInteger | kNumber;
-    case json::kind::double_: return kNumber | (is_integral(v) ? kInteger : 0u);
-    case json::kind::bool_: return kBoolean;
-    case json::kind::null: return kNull;
+    case json::kind::uint64:
+      return kInteger | kNumber;
+    case json::kind::double_:
+      return kNumber | (is_integral(v) ? kInteger : 0u);
+    case json::kind::bool_:
+      return kBoolean;
+    case json::kind::null:
+      return kNull;
   }
   return 0;
 }
@@ -213,27 +227,31 @@ std::unique_ptr<Node> compile_node(const json::value& schema, const std::string&
     } else if (key == "required") {
       if (!v.is_array()) fail(at, "must be an array of property names, got " + preview(v));
       for (const auto& name : v.get_array()) {
-        if (!name.is_string()) fail(at, "must be an array of property names, got " + preview(name) + " in it");
+        if (!name.is_string())
+          fail(at, "must be an array of property names, got " + preview(name) + " in it");
         node->required.emplace_back(name.get_string());
       }
     } else if (key == "properties") {
       if (!v.is_object()) fail(at, "must be an object of schemas, got " + describe_json_type(v));
       for (const auto& prop : v.get_object())
-        node->properties.push_back({std::string(prop.key()), compile_node(prop.value(), join(at, to_sv(prop.key())))});
+        node->properties.push_back(
+            {std::string(prop.key()), compile_node(prop.value(), join(at, to_sv(prop.key())))});
     } else if (key == "additionalProperties") {
       node->additional = compile_node(v, at);
     } else if (key == "items") {
-      if (v.is_array()) fail(at, "the tuple form (an array of schemas) is not supported; use a single schema");
+      if (v.is_array())
+        fail(at, "the tuple form (an array of schemas) is not supported; use a single schema");
       node->items = compile_node(v, at);
     } else if (key == "enum") {
       if (!v.is_array() || v.get_array().empty()) fail(at, "must be a non-empty array, got " + preview(v));
       node->enum_values = v.get_array();
     } else if (key == "const") {
       node->const_value = v;
-    } else if (key == "minimum" || key == "maximum" || key == "exclusiveMinimum" || key == "exclusiveMaximum") {
+    } else if (key == "minimum" || key == "maximum" || key == "exclusiveMinimum" ||
+               key == "exclusiveMaximum") {
       if (!is_number(v)) fail(at, "must be a number, got " + preview(v));
-      auto& slot = key == "minimum" ? node->minimum
-                   : key == "maximum" ? node->maximum
+      auto& slot = key == "minimum"            ? node->minimum
+                   : key == "maximum"          ? node->maximum
                    : key == "exclusiveMinimum" ? node->exclusive_minimum
                                                : node->exclusive_maximum;
       slot = v;
@@ -251,7 +269,8 @@ std::unique_ptr<Node> compile_node(const json::value& schema, const std::string&
       try {
         node->pattern.emplace(node->pattern_source, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
-        fail(at, "invalid regular expression " + truncate("'" + node->pattern_source + "'") + ": " + e.what());
+        fail(at,
+             "invalid regular expression " + truncate("'" + node->pattern_source + "'") + ": " + e.what());
       }
     } else if (key == "description" || key == "title" || key == "format" || key == "$comment") {
       if (!v.is_string()) fail(at, "must be a string, got " + preview(v));
@@ -305,10 +324,18 @@ Result check_number(const Node& n, const json::value& v, const PathStep* at) {
     return error(at, std::string(keyword),
                  "must be " + std::string(op) + " " + preview(*limit) + " (got " + preview(v) + ")");
   };
-  if (auto r = bound(n.minimum, "minimum", [](int c) { return c >= 0; }, ">=")) return r;
-  if (auto r = bound(n.maximum, "maximum", [](int c) { return c <= 0; }, "<=")) return r;
-  if (auto r = bound(n.exclusive_minimum, "exclusiveMinimum", [](int c) { return c > 0; }, ">")) return r;
-  if (auto r = bound(n.exclusive_maximum, "exclusiveMaximum", [](int c) { return c < 0; }, "<")) return r;
+  if (auto r = bound(
+          n.minimum, "minimum", [](int c) { return c >= 0; }, ">="))
+    return r;
+  if (auto r = bound(
+          n.maximum, "maximum", [](int c) { return c <= 0; }, "<="))
+    return r;
+  if (auto r = bound(
+          n.exclusive_minimum, "exclusiveMinimum", [](int c) { return c > 0; }, ">"))
+    return r;
+  if (auto r = bound(
+          n.exclusive_maximum, "exclusiveMaximum", [](int c) { return c < 0; }, "<"))
+    return r;
   return std::nullopt;
 }
 
@@ -316,11 +343,13 @@ Result check_string(const Node& n, const json::string& s, const PathStep* at) {
   if (n.min_length || n.max_length) {
     const std::uint64_t len = code_points(s);
     if (n.min_length && len < *n.min_length)
-      return error(at, "minLength", "must be at least " + std::to_string(*n.min_length) +
-                                        " characters long (got " + std::to_string(len) + ")");
+      return error(at, "minLength",
+                   "must be at least " + std::to_string(*n.min_length) + " characters long (got " +
+                       std::to_string(len) + ")");
     if (n.max_length && len > *n.max_length)
-      return error(at, "maxLength", "must be at most " + std::to_string(*n.max_length) +
-                                        " characters long (got " + std::to_string(len) + ")");
+      return error(at, "maxLength",
+                   "must be at most " + std::to_string(*n.max_length) + " characters long (got " +
+                       std::to_string(len) + ")");
   }
   // JSON Schema patterns are unanchored: search, not match.
   if (n.pattern && !std::regex_search(s.begin(), s.end(), *n.pattern))
@@ -330,11 +359,13 @@ Result check_string(const Node& n, const json::string& s, const PathStep* at) {
 
 Result check_array(const Node& n, const json::array& a, const PathStep* at) {
   if (n.min_items && a.size() < *n.min_items)
-    return error(at, "minItems", "must have at least " + std::to_string(*n.min_items) + " items (got " +
-                                     std::to_string(a.size()) + ")");
+    return error(at, "minItems",
+                 "must have at least " + std::to_string(*n.min_items) + " items (got " +
+                     std::to_string(a.size()) + ")");
   if (n.max_items && a.size() > *n.max_items)
-    return error(at, "maxItems", "must have at most " + std::to_string(*n.max_items) + " items (got " +
-                                     std::to_string(a.size()) + ")");
+    return error(at, "maxItems",
+                 "must have at most " + std::to_string(*n.max_items) + " items (got " +
+                     std::to_string(a.size()) + ")");
   if (n.items) {
     for (std::size_t i = 0; i < a.size(); ++i) {
       const PathStep step{at, {}, i, true};
@@ -359,8 +390,7 @@ Result check_object(const Node& n, const json::object& o, const PathStep* at) {
                                       [&](const detail::Property& p) { return p.name == key; });
     if (declared) continue;
     const PathStep step{at, key};
-    if (n.additional->reject_all)
-      return error(&step, "additionalProperties", "is not an allowed property");
+    if (n.additional->reject_all) return error(&step, "additionalProperties", "is not an allowed property");
     if (auto r = check(*n.additional, member.value(), &step)) return r;
   }
   return std::nullopt;
@@ -414,14 +444,21 @@ const json::value& Schema::source() const { return compiled_->source; }
 
 std::string describe_json_type(const json::value& value) {
   switch (value.kind()) {
-    case json::kind::object: return "object";
-    case json::kind::array: return "array";
-    case json::kind::string: return "string";
+    case json::kind::object:
+      return "object";
+    case json::kind::array:
+      return "array";
+    case json::kind::string:
+      return "string";
     case json::kind::int64:
-    case json::kind::uint64: return "integer";
-    case json::kind::double_: return "number";
-    case json::kind::bool_: return "boolean";
-    case json::kind::null: return "null";
+    case json::kind::uint64:
+      return "integer";
+    case json::kind::double_:
+      return "number";
+    case json::kind::bool_:
+      return "boolean";
+    case json::kind::null:
+      return "null";
   }
   return "unknown";
 }

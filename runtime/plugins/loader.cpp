@@ -63,9 +63,8 @@ std::string list(const std::set<std::string>& s) {
 
 void check_before_open(const Manifest& m) {
   if (m.abi_major != PLUGBOARD_ABI_MAJOR)
-    throw LoadError("plugin " + m.id + " was built for plugin ABI " +
-                    version(m.abi_major, m.abi_minor) + ", but this runtime speaks ABI " +
-                    version(PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR) +
+    throw LoadError("plugin " + m.id + " was built for plugin ABI " + version(m.abi_major, m.abi_minor) +
+                    ", but this runtime speaks ABI " + version(PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR) +
                     "; rebuild it against a " + std::to_string(PLUGBOARD_ABI_MAJOR) + ".x SDK");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(m.library, ec))
@@ -74,15 +73,16 @@ void check_before_open(const Manifest& m) {
   if (!m.sha256.empty()) {
     std::string actual = file_sha256(m.library);
     if (actual != m.sha256)
-      throw LoadError("plugin " + m.id + ": library " + m.library.filename().string() +
-                      " has sha256 " + actual + " but the manifest pins " + m.sha256 +
+      throw LoadError("plugin " + m.id + ": library " + m.library.filename().string() + " has sha256 " +
+                      actual + " but the manifest pins " + m.sha256 +
                       "; the file was changed or the manifest is stale");
   }
 }
 
 void check_plugin_table(const Manifest& m, const pb_plugin_api* api) {
   if (api == nullptr)
-    throw LoadError("plugin " + m.id + ": entry point returned no plugin table (plugin bug, or "
+    throw LoadError("plugin " + m.id +
+                    ": entry point returned no plugin table (plugin bug, or "
                     "the plugin refused this host; see its log lines above)");
   if (api->abi_major != PLUGBOARD_ABI_MAJOR)
     throw LoadError("plugin " + m.id + ": library speaks plugin ABI " +
@@ -103,14 +103,12 @@ void check_plugin_table(const Manifest& m, const pb_plugin_api* api) {
   if (api->describe(&w) != PB_OK) throw LoadError("plugin " + m.id + ": describe() failed");
   boost::system::error_code ec;
   boost::json::value d = boost::json::parse(text, ec);
-  if (ec || !d.is_object())
-    throw LoadError("plugin " + m.id + ": describe() did not return a JSON object");
+  if (ec || !d.is_object()) throw LoadError("plugin " + m.id + ": describe() did not return a JSON object");
   const auto* provider = d.as_object().if_contains("provider");
   if (provider == nullptr || !provider->is_string() || provider->get_string() != m.id)
     throw LoadError("plugin " + m.id + ": library registers provider '" +
-                    (provider != nullptr && provider->is_string()
-                         ? std::string(provider->get_string())
-                         : std::string("?")) +
+                    (provider != nullptr && provider->is_string() ? std::string(provider->get_string())
+                                                                  : std::string("?")) +
                     "' but its manifest declares '" + m.id + "'");
 
   std::set<std::string> registered = string_set(d.as_object().if_contains("actions"));
@@ -176,15 +174,13 @@ Registry Loader::load_directory(const std::filesystem::path& dir) const {
     try {
       Manifest m = parse_manifest(file);
       provider = m.id;
-      auto dup = std::find_if(loaded.begin(), loaded.end(),
-                              [&](const auto& p) { return p->id() == m.id; });
+      auto dup = std::find_if(loaded.begin(), loaded.end(), [&](const auto& p) { return p->id() == m.id; });
       if (dup != loaded.end())
         throw LoadError("duplicate provider id " + m.id + ": already loaded from " +
                         (*dup)->manifest.file.filename().string() + "; this copy is not opened");
       auto plugin = open(std::move(m));
-      spdlog::info("plugin {} {} loaded from {} ({} actions)", plugin->id(),
-                   plugin->manifest.version, file.filename().string(),
-                   plugin->manifest.actions.size());
+      spdlog::info("plugin {} {} loaded from {} ({} actions)", plugin->id(), plugin->manifest.version,
+                   file.filename().string(), plugin->manifest.actions.size());
       loaded.push_back(std::move(plugin));
     } catch (const std::exception& e) {
       spdlog::error("plugin skipped: {}: {}", file.filename().string(), e.what());

@@ -18,8 +18,7 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& field,
-                         const std::string& message) const {
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& field, const std::string& message) const {
     int line = at.IsDefined() ? at.Mark().line + 1 : 0;
     throw ManifestError(file_, line, field, message);
   }
@@ -40,8 +39,8 @@ class Reader {
     return n;
   }
 
-  std::string string(const YAML::Node& map, const std::string& where, const char* key,
-                     bool required, const std::string& fallback = {}) const {
+  std::string string(const YAML::Node& map, const std::string& where, const char* key, bool required,
+                     const std::string& fallback = {}) const {
     YAML::Node n = map[key];
     if (!n.IsDefined() || n.IsNull()) {
       if (required) fail(map, join(where, key), "is required");
@@ -51,8 +50,7 @@ class Reader {
     return n.Scalar();
   }
 
-  bool boolean(const YAML::Node& map, const std::string& where, const char* key,
-               bool fallback) const {
+  bool boolean(const YAML::Node& map, const std::string& where, const char* key, bool fallback) const {
     YAML::Node n = map[key];
     if (!n.IsDefined() || n.IsNull()) return fallback;
     auto v = yaml_to_json(n);
@@ -71,8 +69,7 @@ class Reader {
     return v.get_int64();
   }
 
-  std::vector<std::string> strings(const YAML::Node& map, const std::string& where,
-                                   const char* key) const {
+  std::vector<std::string> strings(const YAML::Node& map, const std::string& where, const char* key) const {
     std::vector<std::string> out;
     YAML::Node n = map[key];
     if (!n.IsDefined() || n.IsNull()) return out;
@@ -91,15 +88,15 @@ class Reader {
     if (!n.IsDefined() || n.IsNull()) return out;
     if (!n.IsMap()) fail(n, join(where, key), "must be a mapping of strings");
     for (const auto& kv : n) {
-      if (!kv.second.IsScalar()) fail(kv.second, join(where, key) + "." + kv.first.Scalar(),
-                                      "must be a string");
+      if (!kv.second.IsScalar())
+        fail(kv.second, join(where, key) + "." + kv.first.Scalar(), "must be a string");
       out[kv.first.Scalar()] = kv.second.Scalar();
     }
     return out;
   }
 
-  std::shared_ptr<const Schema> schema(const YAML::Node& map, const std::string& where,
-                                       const char* key, bool required) const {
+  std::shared_ptr<const Schema> schema(const YAML::Node& map, const std::string& where, const char* key,
+                                       bool required) const {
     YAML::Node n = map[key];
     if (!n.IsDefined() || n.IsNull()) {
       if (required) fail(map, join(where, key), "is required");
@@ -131,8 +128,8 @@ const std::set<std::string> kAuthTypes{"oauth2", "api_key", "basic", "bearer", "
 
 AuthType read_auth(const Reader& r, const YAML::Node& n, const std::string& where) {
   if (!n.IsMap()) r.fail(n, where, "must be a mapping");
-  r.check_keys(n, where, {"type", "fields", "inject", "authorization_url", "token_url", "scopes",
-                          "description"});
+  r.check_keys(n, where,
+               {"type", "fields", "inject", "authorization_url", "token_url", "scopes", "description"});
   AuthType a;
   a.type = r.string(n, where, "type", true);
   if (kAuthTypes.count(a.type) == 0)
@@ -143,10 +140,9 @@ AuthType read_auth(const Reader& r, const YAML::Node& n, const std::string& wher
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const std::string fw = Reader::at(where + ".fields", i);
       r.check_keys(fields[i], fw, {"name", "description", "secret", "required"});
-      a.fields.push_back({r.string(fields[i], fw, "name", true),
-                          r.string(fields[i], fw, "description", false),
-                          r.boolean(fields[i], fw, "secret", false),
-                          r.boolean(fields[i], fw, "required", true)});
+      a.fields.push_back(
+          {r.string(fields[i], fw, "name", true), r.string(fields[i], fw, "description", false),
+           r.boolean(fields[i], fw, "secret", false), r.boolean(fields[i], fw, "required", true)});
     }
   }
   if (YAML::Node inject = n["inject"]; inject.IsDefined()) {
@@ -198,9 +194,10 @@ Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& wh
 
 Manifest read_manifest(const Reader& r, const YAML::Node& root, const std::filesystem::path& file) {
   if (!root.IsMap()) r.fail(root, "", "a manifest must be a YAML mapping");
-  r.check_keys(root, "", {"manifest_version", "id", "name", "version", "description", "category",
-                          "icon", "library", "sha256", "abi", "reentrant", "base_url", "features",
-                          "deadline_ms", "auth", "retry", "actions", "triggers"});
+  r.check_keys(
+      root, "",
+      {"manifest_version", "id", "name", "version", "description", "category", "icon", "library", "sha256",
+       "abi", "reentrant", "base_url", "features", "deadline_ms", "auth", "retry", "actions", "triggers"});
   Manifest m;
   m.file = file;
   m.manifest_version = static_cast<int>(r.integer(root, "", "manifest_version", 1, 1, 1));
@@ -231,8 +228,7 @@ Manifest read_manifest(const Reader& r, const YAML::Node& root, const std::files
 
   m.reentrant = r.boolean(root, "", "reentrant", true);
   m.base_url = r.string(root, "", "base_url", false);
-  if (!m.base_url.empty() && m.base_url.rfind("http://", 0) != 0 &&
-      m.base_url.rfind("https://", 0) != 0)
+  if (!m.base_url.empty() && m.base_url.rfind("http://", 0) != 0 && m.base_url.rfind("https://", 0) != 0)
     r.fail(root["base_url"], "base_url", "must start with http:// or https://");
   m.features = r.strings(root, "", "features");
   m.deadline_ms = r.integer(root, "", "deadline_ms", 0, 100, 3'600'000);

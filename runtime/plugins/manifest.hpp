@@ -87,9 +87,9 @@ struct Manifest {
   std::string version;
   std::string description;
   std::string category;
-  std::string icon;            // path relative to the manifest, may be empty
+  std::string icon;               // path relative to the manifest, may be empty
   std::filesystem::path library;  // absolute, resolved against the manifest's folder
-  std::string sha256;          // lower-case hex, may be empty
+  std::string sha256;             // lower-case hex, may be empty
   std::uint32_t abi_major = 0;
   std::uint32_t abi_minor = 0;
   bool reentrant = true;

@@ -12,8 +12,7 @@ LoadedPlugin::~LoadedPlugin() {
 Registry::Registry(std::vector<std::shared_ptr<const LoadedPlugin>> plugins,
                    std::vector<LoadFailure> failures)
     : plugins_(std::move(plugins)), failures_(std::move(failures)) {
-  std::sort(plugins_.begin(), plugins_.end(),
-            [](const auto& a, const auto& b) { return a->id() < b->id(); });
+  std::sort(plugins_.begin(), plugins_.end(), [](const auto& a, const auto& b) { return a->id() < b->id(); });
 }
 
 std::shared_ptr<const LoadedPlugin> Registry::find(std::string_view provider) const {

@@ -40,8 +40,7 @@ struct LoadFailure {
 class Registry {
  public:
   Registry() = default;
-  Registry(std::vector<std::shared_ptr<const LoadedPlugin>> plugins,
-           std::vector<LoadFailure> failures);
+  Registry(std::vector<std::shared_ptr<const LoadedPlugin>> plugins, std::vector<LoadFailure> failures);
 
   // nullptr when no provider has that id.
   std::shared_ptr<const LoadedPlugin> find(std::string_view provider) const;

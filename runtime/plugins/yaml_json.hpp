@@ -1,8 +1,8 @@
 // YAML -> JSON for the parts of a manifest that are JSON Schemas.
 #pragma once
 
-#include <boost/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <boost/json.hpp>
 
 namespace plugboard::plugins {
 

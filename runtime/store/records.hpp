@@ -31,8 +31,8 @@ struct ApiKey {
   std::string id;
   std::string workspace_id;
   std::string name;
-  std::string prefix;  // first characters of the key, safe to show ("pb_3f9a...")
-  std::string hash;    // hex SHA-256 of the whole key; the key itself is never stored
+  std::string prefix;                     // first characters of the key, safe to show ("pb_3f9a...")
+  std::string hash;                       // hex SHA-256 of the whole key; the key itself is never stored
   std::vector<std::string> operations;    // read, write, execute, admin
   std::vector<std::string> integrations;  // empty: all
   std::vector<std::string> projects;      // empty: all projects of the workspace
@@ -50,9 +50,9 @@ struct Connection {
   std::string provider;        // the plugin's provider id
   std::string integration_id;  // the integration it belongs to (the provider's default for now)
   std::string name;
-  std::string auth_type;       // oauth2, api_key, basic, bearer, custom
-  std::string status;          // connected, pending, disconnected, disabled, error
-  std::string configuration_json = "{}";  // non-secret settings
+  std::string auth_type;                          // oauth2, api_key, basic, bearer, custom
+  std::string status;                             // connected, pending, disconnected, disabled, error
+  std::string configuration_json = "{}";          // non-secret settings
   std::optional<std::string> sealed_credentials;  // Vault::seal output; nullopt: none yet
   std::string created_at;
   std::string updated_at;

@@ -47,8 +47,7 @@ class ProjectRepository {
   virtual ~ProjectRepository() = default;
   virtual void create(const Project& p) = 0;  // ConflictError on duplicate name in workspace
   virtual std::optional<Project> get(const std::string& id) = 0;
-  virtual std::optional<Project> find_by_name(const std::string& workspace_id,
-                                              const std::string& name) = 0;
+  virtual std::optional<Project> find_by_name(const std::string& workspace_id, const std::string& name) = 0;
   virtual std::vector<Project> list(const std::string& workspace_id, const Page& page) = 0;
   virtual bool remove(const std::string& id) = 0;
 };
@@ -66,7 +65,7 @@ class ApiKeyRepository {
 };
 
 struct ConnectionFilter {
-  std::string workspace_id;            // required: tenancy boundary
+  std::string workspace_id;  // required: tenancy boundary
   std::optional<std::string> project_id;
   std::optional<std::string> integration_id;  // matches integration_id or provider
   std::optional<std::string> status;

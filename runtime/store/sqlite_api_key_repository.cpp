@@ -53,9 +53,9 @@ void SqliteApiKeyRepository::create(const ApiKey& k) {
     s << "INSERT INTO api_keys (id, workspace_id, name, prefix, hash, operations, integrations, projects,"
          " expires_at, rate_limit_per_hour, rate_limit_burst, revoked, created_at, last_used)"
          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        useRef(k.id), useRef(k.workspace_id), useRef(k.name), useRef(k.prefix), useRef(k.hash), use(operations),
-        use(integrations), use(projects), use(expires_at), use(per_hour), use(burst), use(revoked),
-        useRef(k.created_at), use(last_used), now;
+        useRef(k.id), useRef(k.workspace_id), useRef(k.name), useRef(k.prefix), useRef(k.hash),
+        use(operations), use(integrations), use(projects), use(expires_at), use(per_hour), use(burst),
+        use(revoked), useRef(k.created_at), use(last_used), now;
   });
 }
 
@@ -102,8 +102,8 @@ void SqliteApiKeyRepository::touch(const std::vector<std::pair<std::string, std:
       std::string time;
       Statement st(s);
       // Batches may arrive out of order: never move last_used backwards.
-      st << "UPDATE api_keys SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)", use(time),
-          use(id), use(time);
+      st << "UPDATE api_keys SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)",
+          use(time), use(id), use(time);
       for (const auto& [key_id, used_at] : id_and_time) {
         id = key_id;
         time = used_at;

@@ -59,9 +59,9 @@ void SqliteConnectionRepository::create(const Connection& c) {
     s << "INSERT INTO connections (id, workspace_id, project_id, provider, integration_id, name, auth_type,"
          " status, configuration, sealed_credentials, created_at, updated_at)"
          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        useRef(c.id), useRef(c.workspace_id), useRef(c.project_id), useRef(c.provider), useRef(c.integration_id),
-        useRef(c.name), useRef(c.auth_type), useRef(c.status), useRef(c.configuration_json), use(sealed),
-        useRef(c.created_at), useRef(c.updated_at), now;
+        useRef(c.id), useRef(c.workspace_id), useRef(c.project_id), useRef(c.provider),
+        useRef(c.integration_id), useRef(c.name), useRef(c.auth_type), useRef(c.status),
+        useRef(c.configuration_json), use(sealed), useRef(c.created_at), useRef(c.updated_at), now;
   });
 }
 
@@ -78,7 +78,8 @@ std::vector<Connection> SqliteConnectionRepository::list(const ConnectionFilter&
     SqlPage p(page);
     Statement st(s);
     const std::string where = where_clause(st, filter);
-    st << std::string(kColumns) + where + " ORDER BY created_at, id LIMIT ? OFFSET ?", use(p.limit), use(p.offset);
+    st << std::string(kColumns) + where + " ORDER BY created_at, id LIMIT ? OFFSET ?", use(p.limit),
+        use(p.offset);
     return select_rows(st, read_connection);
   });
 }
@@ -98,11 +99,13 @@ void SqliteConnectionRepository::update(const Connection& c) {
   db_.run("updating connection", [&](Session& s) {
     Poco::Nullable<std::string> sealed = to_nullable(c.sealed_credentials);
     Statement st(s);
-    st << "UPDATE connections SET workspace_id = ?, project_id = ?, provider = ?, integration_id = ?, name = ?,"
-          " auth_type = ?, status = ?, configuration = ?, sealed_credentials = ?, updated_at = ? WHERE id = ?",
-        useRef(c.workspace_id), useRef(c.project_id), useRef(c.provider), useRef(c.integration_id), useRef(c.name),
-        useRef(c.auth_type), useRef(c.status), useRef(c.configuration_json), use(sealed), useRef(c.updated_at),
-        useRef(c.id);
+    st << "UPDATE connections SET workspace_id = ?, project_id = ?, provider = ?, integration_id = ?, name = "
+          "?,"
+          " auth_type = ?, status = ?, configuration = ?, sealed_credentials = ?, updated_at = ? WHERE id = "
+          "?",
+        useRef(c.workspace_id), useRef(c.project_id), useRef(c.provider), useRef(c.integration_id),
+        useRef(c.name), useRef(c.auth_type), useRef(c.status), useRef(c.configuration_json), use(sealed),
+        useRef(c.updated_at), useRef(c.id);
     if (st.execute() == 0) throw NotFoundError("connection " + c.id + " does not exist");
   });
 }

@@ -75,7 +75,8 @@ void rethrow_as_store_error(std::string_view what) {
 }
 
 SqliteDb::SqliteDb(const std::string& path, int max_sessions) : path_(path), free_(max_sessions) {
-  if (max_sessions < 1 || max_sessions > 1024) throw StoreError("SQLite pool size must be between 1 and 1024");
+  if (max_sessions < 1 || max_sessions > 1024)
+    throw StoreError("SQLite pool size must be between 1 and 1024");
   register_sqlite_connector();
   try {
     create_private(path);

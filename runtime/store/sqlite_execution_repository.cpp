@@ -43,12 +43,13 @@ void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch
       Execution row;
       Poco::Int64 duration = 0;
       Statement st(s);
-      st << "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, action,"
+      st << "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, "
+            "action,"
             " status, error_code, duration_ms, started_at, parameters, result)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          use(row.id), use(row.request_id), use(row.workspace_id), use(row.project_id), use(row.connection_id),
-          use(row.provider), use(row.action), use(row.status), use(row.error_code), use(duration),
-          use(row.started_at), use(row.parameters_json), use(row.result_json);
+          use(row.id), use(row.request_id), use(row.workspace_id), use(row.project_id),
+          use(row.connection_id), use(row.provider), use(row.action), use(row.status), use(row.error_code),
+          use(duration), use(row.started_at), use(row.parameters_json), use(row.result_json);
       for (const Execution& e : batch) {
         row = e;
         duration = e.duration_ms;
@@ -67,7 +68,8 @@ std::optional<Execution> SqliteExecutionRepository::get(const std::string& id) {
   });
 }
 
-std::vector<Execution> SqliteExecutionRepository::list_recent(const std::string& workspace_id, std::int64_t limit) {
+std::vector<Execution> SqliteExecutionRepository::list_recent(const std::string& workspace_id,
+                                                              std::int64_t limit) {
   return db_.run("listing executions", [&](Session& s) {
     Poco::Int64 n = limit < 0 ? 0 : limit;
     Statement st(s);

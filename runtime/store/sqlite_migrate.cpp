@@ -1,7 +1,7 @@
 #include "store/sqlite_migrate.hpp"
 
-#include "store/migrations.hpp"
 #include "store/iso_time.hpp"
+#include "store/migrations.hpp"
 
 #include <Poco/Data/Statement.h>
 
@@ -24,9 +24,10 @@ Poco::Int64 recorded_version(Session& s) {
 
 void refuse_if_newer(const SqliteDb& db, Poco::Int64 version) {
   if (version > latest_schema_version()) {
-    throw StoreError("database " + db.path() + " has schema version " + std::to_string(version) +
-                     ", newer than this Plugboard build knows (" + std::to_string(latest_schema_version()) +
-                     "); run the newer Plugboard that upgraded it, or restore a backup taken before the upgrade");
+    throw StoreError(
+        "database " + db.path() + " has schema version " + std::to_string(version) +
+        ", newer than this Plugboard build knows (" + std::to_string(latest_schema_version()) +
+        "); run the newer Plugboard that upgraded it, or restore a backup taken before the upgrade");
   }
 }
 
@@ -44,8 +45,8 @@ void migrate_sqlite(SqliteDb& db) {
       try {
         s << m.sqlite_sql, now;
       } catch (const Poco::Exception& e) {
-        throw StoreError("migration " + std::to_string(m.version) + " (" + m.description + ") failed: " +
-                         e.displayText());
+        throw StoreError("migration " + std::to_string(m.version) + " (" + m.description +
+                         ") failed: " + e.displayText());
       }
       Poco::Int64 version = m.version;
       std::string applied_at = now_iso();

@@ -65,7 +65,8 @@ MasterKey read_key_file(const fs::path& path) {
   struct stat st {};
   // fstat on the open descriptor: the mode we check is the mode of the file we read.
   if (::fstat(f.fd, &st) != 0) throw os_error("cannot stat master key file " + path.string());
-  if (!S_ISREG(st.st_mode)) throw std::runtime_error("master key file " + path.string() + " is not a regular file");
+  if (!S_ISREG(st.st_mode))
+    throw std::runtime_error("master key file " + path.string() + " is not a regular file");
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     throw std::runtime_error("master key file " + path.string() +
                              " is accessible by group or others; run `chmod 600 " + path.string() +

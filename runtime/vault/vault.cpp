@@ -114,13 +114,14 @@ std::string Vault::open(std::string_view sealed) const {
   std::string plain(n, '\0');
   auto ctx = new_ctx();
   int len = 0;
-  bool ok = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) == 1 &&
-            EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, u8(it->second.bytes().data()), u8(blob.data())) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &len, u8(aad.data()), static_cast<int>(aad.size())) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), u8(plain.data()), &len, u8(blob.data() + kNonceSize),
-                              static_cast<int>(n)) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, blob.data() + kNonceSize + n) == 1;
+  bool ok =
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) == 1 &&
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, u8(it->second.bytes().data()), u8(blob.data())) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, u8(aad.data()), static_cast<int>(aad.size())) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), u8(plain.data()), &len, u8(blob.data() + kNonceSize),
+                        static_cast<int>(n)) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, blob.data() + kNonceSize + n) == 1;
   // The tag is checked only at Final; until it passes, plain is unauthenticated and is wiped.
   int final_len = 0;
   ok = ok && EVP_DecryptFinal_ex(ctx.get(), u8(plain.data()) + len, &final_len) == 1;

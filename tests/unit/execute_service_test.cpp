@@ -1,6 +1,6 @@
 // The execute path below HTTP: a real SQLite store in a temp dir and the echo test plugin.
-#include "execute/call.hpp"
 #include "execute/execute_service.hpp"
+#include "execute/call.hpp"
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
 #include "vault/random.hpp"
@@ -25,7 +25,8 @@ class ExecuteServiceTest : public ::testing::Test {
         service_(registry_, tenancy_, connections_, log_, http_, execute::ExecuteOptions{}) {
     plugins::Loader loader(execute::host_api());
     registry_.set(std::make_shared<plugins::Registry>(
-        std::vector<std::shared_ptr<const plugins::LoadedPlugin>>{loader.load(fs::path(PLUGBOARD_TEST_PLUGIN_DIR) / "echo" / "echo.yaml")},
+        std::vector<std::shared_ptr<const plugins::LoadedPlugin>>{
+            loader.load(fs::path(PLUGBOARD_TEST_PLUGIN_DIR) / "echo" / "echo.yaml")},
         std::vector<plugins::LoadFailure>{}));
     ws_ = tenancy_.create_workspace("ws");
     project_ = tenancy_.create_project(ws_.id, "p");

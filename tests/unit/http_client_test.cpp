@@ -61,14 +61,16 @@ class HttpClientTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(HttpClientTest, SendsMethodPathHeadersAndBody) {
-  auto r = client_.send({"POST", base_ + "/x?a=1", {{"Authorization", "Bearer t"}}, "hello"}, std::chrono::seconds(5));
+  auto r = client_.send({"POST", base_ + "/x?a=1", {{"Authorization", "Bearer t"}}, "hello"},
+                        std::chrono::seconds(5));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "POST /x?a=1 hello");
   EXPECT_EQ(r.header("x-seen-auth"), "Bearer t");
 }
 
 TEST_F(HttpClientTest, ReusesConnectionsAndSurvivesServerClosingThem) {
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(client_.send({"GET", base_ + "/a", {}, ""}, std::chrono::seconds(5)).status, 200);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(client_.send({"GET", base_ + "/a", {}, ""}, std::chrono::seconds(5)).status, 200);
   EXPECT_EQ(client_.send({"GET", base_ + "/close", {}, ""}, std::chrono::seconds(5)).status, 200);
   EXPECT_EQ(client_.send({"GET", base_ + "/after", {}, ""}, std::chrono::seconds(5)).body, "GET /after ");
 }
@@ -84,7 +86,8 @@ TEST_F(HttpClientTest, TimesOut) {
 
 TEST_F(HttpClientTest, RefusesBadUrlsAndReportsUnreachableHosts) {
   EXPECT_THROW(client_.send({"GET", "ftp://x/", {}, ""}, std::chrono::seconds(1)), TransportError);
-  EXPECT_THROW(client_.send({"GET", "http://user:pw@127.0.0.1/", {}, ""}, std::chrono::seconds(1)), TransportError);
+  EXPECT_THROW(client_.send({"GET", "http://user:pw@127.0.0.1/", {}, ""}, std::chrono::seconds(1)),
+               TransportError);
   try {
     client_.send({"GET", "http://127.0.0.1:1/", {}, ""}, std::chrono::seconds(1));
     FAIL() << "connected to port 1";

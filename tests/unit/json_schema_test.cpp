@@ -1,7 +1,7 @@
 #include "plugins/json_schema.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <string>
 
@@ -207,7 +207,7 @@ TEST(JsonSchemaStrings, LengthCountsCodePoints) {
   expect_valid(schema, R"("ab")");
   expect_error(schema, R"("a")", "", "minLength");
   expect_error(schema, R"("abcd")", "", "maxLength");
-  expect_valid(schema, R"("héé")");    // 3 code points, 5 bytes
+  expect_valid(schema, R"("héé")");  // 3 code points, 5 bytes
   expect_valid(schema, R"("😀😀😀")");  // 3 code points, 12 bytes
   expect_error(schema, R"("😀")", "", "minLength");
 }
@@ -313,7 +313,8 @@ TEST(JsonSchemaCompile, InvalidPattern) {
 
 TEST(JsonSchemaCompile, SchemaMustBeObjectOrBoolean) {
   EXPECT_EQ(compile_error("3"), "a schema must be an object or a boolean, got integer");
-  EXPECT_EQ(compile_error(R"({"items":"string"})"), "items: a schema must be an object or a boolean, got string");
+  EXPECT_EQ(compile_error(R"({"items":"string"})"),
+            "items: a schema must be an object or a boolean, got string");
   try {
     make(R"({"items":{"type":"x"}})");
     FAIL();

@@ -1,6 +1,6 @@
 // The loader against real libraries: one good plugin and one per way a plugin can be wrong.
-#include "execute/call.hpp"
 #include "plugins/loader.hpp"
+#include "execute/call.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +35,8 @@ class LoaderTest : public ::testing::Test {
     auto replace = [&](const std::string& from, const std::string& to) {
       text.replace(text.find(from), from.size(), to);
     };
-    replace("library: libplugboard_echo.so", "library: " + (kPlugins / "echo" / "libplugboard_echo.so").string());
+    replace("library: libplugboard_echo.so",
+            "library: " + (kPlugins / "echo" / "libplugboard_echo.so").string());
     replace("id: echo", "id: " + id);
     return text;
   }
@@ -52,7 +53,8 @@ class LoaderTest : public ::testing::Test {
   Loader loader_{plugboard::execute::host_api()};
 };
 
-std::string call(const LoadedPlugin& p, const std::string& action, const std::string& params, int32_t& status) {
+std::string call(const LoadedPlugin& p, const std::string& action, const std::string& params,
+                 int32_t& status) {
   std::string out;
   pb_writer w{&out, [](void* c, const char* d, size_t n) { static_cast<std::string*>(c)->append(d, n); }};
   pb_call ctx;
@@ -110,7 +112,8 @@ TEST_F(LoaderTest, WrongAbiMajorInLibraryIsRefused) {
 
 TEST_F(LoaderTest, NewerMinorNeededIsRefusedWithBothVersions) {
   auto err = load_error(kPlugins / "needs_newer_host" / "needs_newer_host.yaml");
-  EXPECT_NE(err.find("needs a host of ABI 1." + std::to_string(PLUGBOARD_ABI_MINOR + 1)), std::string::npos) << err;
+  EXPECT_NE(err.find("needs a host of ABI 1." + std::to_string(PLUGBOARD_ABI_MINOR + 1)), std::string::npos)
+      << err;
 }
 
 TEST_F(LoaderTest, ManifestAndLibraryMustAgreeOnActions) {

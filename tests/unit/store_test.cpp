@@ -51,7 +51,8 @@ class StoreTest : public ::testing::Test {
 };
 
 Connection make_connection(const std::string& id, const std::string& ws, const std::string& project,
-                           const std::string& provider, const std::string& status, const std::string& created) {
+                           const std::string& provider, const std::string& status,
+                           const std::string& created) {
   Connection c;
   c.id = id;
   c.workspace_id = ws;
@@ -117,7 +118,8 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   {
     auto s = raw();
     Poco::Int64 v = latest_schema_version() + 1;
-    s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, 'future', 'x')", use(v), now;
+    s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, 'future', 'x')", use(v),
+        now;
   }
   store_.reset();
   try {
@@ -172,7 +174,8 @@ TEST_F(StoreTest, WritersWaitForALockHolderInsteadOfFailing) {
 
 TEST_F(StoreTest, UrlForms) {
   EXPECT_TRUE(fs::exists(db_path_));  // sqlite:///absolute, parent directory created
-  EXPECT_EQ(fs::status(db_path_).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(db_path_).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   const fs::path plain = dir_ / "a" / "b" / "plain.db";
   EXPECT_EQ(open_store(plain.string())->schema_version(), latest_schema_version());
   EXPECT_TRUE(fs::exists(plain));
@@ -342,7 +345,8 @@ TEST_F(StoreTest, ApiKeyRevokeAndTouch) {
   EXPECT_FALSE(repo.revoke("nope"));
   EXPECT_FALSE(repo.get("k2")->revoked);
 
-  repo.touch({{"k1", "2026-02-01T00:00:00Z"}, {"k2", "2026-02-02T00:00:00Z"}, {"nope", "2026-02-03T00:00:00Z"}});
+  repo.touch(
+      {{"k1", "2026-02-01T00:00:00Z"}, {"k2", "2026-02-02T00:00:00Z"}, {"nope", "2026-02-03T00:00:00Z"}});
   EXPECT_EQ(repo.get("k1")->last_used, "2026-02-01T00:00:00Z");
   EXPECT_EQ(repo.get("k2")->last_used, "2026-02-02T00:00:00Z");
   repo.touch({{"k1", "2026-01-15T00:00:00Z"}});  // late, older batch: ignored
@@ -387,7 +391,8 @@ TEST_F(StoreTest, ConnectionsCrudFiltersAndPaging) {
   EXPECT_EQ(repo.count(f), 1);
   EXPECT_EQ(repo.list(f, Page{}).at(0).id, "c2");
 
-  ConnectionFilter by_integration{"w1", std::nullopt, std::string("slack"), std::nullopt};  // matches provider
+  ConnectionFilter by_integration{"w1", std::nullopt, std::string("slack"),
+                                  std::nullopt};  // matches provider
   EXPECT_EQ(repo.count(by_integration), 2);
   by_integration.integration_id = "drive-custom";  // matches integration_id
   ASSERT_EQ(repo.list(by_integration, Page{}).size(), 1u);
@@ -521,6 +526,8 @@ TEST_F(StoreTest, ConcurrentUseFromThreadsAndTwoStores) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(store_->projects().list("w", Page{10000, 0}).size(), static_cast<std::size_t>(kThreads * kRounds));
-  EXPECT_EQ(store_->executions().list_recent("w", 100000).size(), static_cast<std::size_t>(2 * kThreads * kRounds));
+  EXPECT_EQ(store_->projects().list("w", Page{10000, 0}).size(),
+            static_cast<std::size_t>(kThreads * kRounds));
+  EXPECT_EQ(store_->executions().list_recent("w", 100000).size(),
+            static_cast<std::size_t>(2 * kThreads * kRounds));
 }

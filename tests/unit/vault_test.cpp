@@ -1,7 +1,7 @@
+#include "vault/vault.hpp"
 #include "vault/api_key.hpp"
 #include "vault/master_key.hpp"
 #include "vault/random.hpp"
-#include "vault/vault.hpp"
 
 #include <gtest/gtest.h>
 
@@ -47,7 +47,9 @@ class EnvGuard {
 
 class TempDir {
  public:
-  TempDir() : path_(fs::temp_directory_path() / ("pb-vault-" + random_hex(8))) { fs::create_directories(path_); }
+  TempDir() : path_(fs::temp_directory_path() / ("pb-vault-" + random_hex(8))) {
+    fs::create_directories(path_);
+  }
   ~TempDir() {
     std::error_code ec;
     fs::remove_all(path_, ec);
@@ -112,14 +114,16 @@ TEST(VaultBase64, KnownVectorsAndRoundTrip) {
 }
 
 TEST(VaultBase64, RejectsBadInput) {
-  for (const char* bad : {"Zm9v!", "Z", "Zm9vY", "Zg=", "Z===", "====", "Zm=v", "Zh==", "Zm9 v", "Zm9vYg==="}) {
+  for (const char* bad :
+       {"Zm9v!", "Z", "Zm9vY", "Zg=", "Z===", "====", "Zm=v", "Zh==", "Zm9 v", "Zm9vYg==="}) {
     EXPECT_THROW(base64_decode(bad), std::invalid_argument) << bad;
   }
 }
 
 TEST(VaultSeal, RoundTripAndFreshNonce) {
   const Vault v(test_key('k'));
-  for (const std::string& plain : {std::string(), std::string("{\"token\":\"s3cret\"}"), random_bytes(1000)}) {
+  for (const std::string& plain :
+       {std::string(), std::string("{\"token\":\"s3cret\"}"), random_bytes(1000)}) {
     const std::string a = v.seal(plain);
     const std::string b = v.seal(plain);
     EXPECT_NE(a, b);  // fresh nonce each time
@@ -188,9 +192,15 @@ TEST(VaultSeal, MalformedValues) {
   const Vault v(test_key('k'));
   const std::string id = v.current_key_id();
   const std::vector<std::string> bad_values = {
-      "", "junk", "v2:" + id + ":AAAA", "v1:" + id, "v1:" + id + ":", "v1:" + id + ":not base64!",
+      "",
+      "junk",
+      "v2:" + id + ":AAAA",
+      "v1:" + id,
+      "v1:" + id + ":",
+      "v1:" + id + ":not base64!",
       "v1:" + id + ":" + base64_encode(std::string(27, 'x')),  // shorter than nonce + tag
-      "v1:XYZ:AAAA", "v1:" + id + "AAAA"};
+      "v1:XYZ:AAAA",
+      "v1:" + id + "AAAA"};
   for (const std::string& bad : bad_values) {
     try {
       (void)v.open(bad);
@@ -289,9 +299,9 @@ TEST(VaultMasterKey, EnvHexAndBase64) {
 TEST(VaultMasterKey, BadEnvValueIsNotEchoed) {
   const TempDir dir;
   const std::string secretish = "SuperSecretValue0123456789";
-  for (const std::string& bad : {secretish, hex_encode(std::string(31, 's')) + "zz",
-                                 base64_encode(std::string(31, 's')), base64_encode(std::string(33, 's')),
-                                 std::string()}) {
+  for (const std::string& bad :
+       {secretish, hex_encode(std::string(31, 's')) + "zz", base64_encode(std::string(31, 's')),
+        base64_encode(std::string(33, 's')), std::string()}) {
     const EnvGuard env(bad.c_str());
     try {
       (void)MasterKey::load(dir.path() / "k");

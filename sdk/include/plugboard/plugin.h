@@ -110,8 +110,7 @@ typedef struct pb_host_api {
   void (*log)(pb_call* call, int32_t level, const char* msg, size_t len);
 
   /* Performs one HTTP request. Returns the HTTP status (100-599), or a PB_HTTP_ERR_*. */
-  int32_t (*http_request)(pb_call* call, const pb_http_request* request,
-                          const pb_http_response* response);
+  int32_t (*http_request)(pb_call* call, const pb_http_request* request, const pb_http_response* response);
 
   /* Non-zero once the call's deadline has passed or the caller went away: stop and return. */
   int32_t (*is_cancelled)(pb_call* call);
@@ -146,8 +145,8 @@ typedef struct pb_plugin_api {
   /* Runs one action. params is a JSON object already validated against the manifest schema.
    * On PB_OK `out` holds the result as a JSON value; otherwise an error object
    * {"code":"...","message":"...","details":{...}}. */
-  int32_t (*invoke_action)(pb_call* call, const char* action, size_t action_len,
-                           const char* params_json, size_t params_len, const pb_writer* out);
+  int32_t (*invoke_action)(pb_call* call, const char* action, size_t action_len, const char* params_json,
+                           size_t params_len, const pb_writer* out);
 
   /* Checks the call's connection against the provider. On PB_OK `out` holds facts such as
    * {"user_info":{"email","name"},"scopes":[...]}; otherwise an error object. May be NULL

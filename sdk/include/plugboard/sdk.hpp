@@ -74,9 +74,9 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;             // HTTP status, or a negative PB_HTTP_ERR_*
-  json::object headers{};     // lower-case names
-  std::string body{};         // raw bytes, or the reason when status < 0
+  int status = 0;          // HTTP status, or a negative PB_HTTP_ERR_*
+  json::object headers{};  // lower-case names
+  std::string body{};      // raw bytes, or the reason when status < 0
 
   bool ok() const { return status >= 200 && status < 300; }
   // The body as JSON; throws ActionError{"INVALID_RESPONSE"} when it is not.
@@ -86,16 +86,14 @@ struct HttpResponse {
     if (ec) {
       json::object d;
       d["status"] = status;
-      throw ActionError{"INVALID_RESPONSE", "provider answered with a body that is not JSON",
-                        std::move(d)};
+      throw ActionError{"INVALID_RESPONSE", "provider answered with a body that is not JSON", std::move(d)};
     }
     return v;
   }
   std::string header(std::string_view lower_name) const {
     auto it = headers.find(lower_name);
-    return it != headers.end() && it->value().is_string()
-               ? std::string(it->value().get_string())
-               : std::string();
+    return it != headers.end() && it->value().is_string() ? std::string(it->value().get_string())
+                                                          : std::string();
   }
 };
 
@@ -224,8 +222,7 @@ class Plugin {
     }
     return guarded(out, [&] {
       boost::system::error_code ec;
-      json::value params = params_json.empty() ? json::value(json::object{})
-                                               : json::parse(params_json, ec);
+      json::value params = params_json.empty() ? json::value(json::object{}) : json::parse(params_json, ec);
       if (ec || !params.is_object())
         throw ActionError{"INVALID_PARAMETERS", "parameters must be a JSON object"};
       Context ctx(host, call);
@@ -336,8 +333,7 @@ inline const pb_plugin_api* entry(const pb_host_api* host, Plugin (*make)()) {
 }  // namespace plugboard
 
 // Defines the library's entry symbol from a function returning the plugin. Use it once.
-#define PLUGBOARD_PLUGIN(make_fn)                                                    \
-  extern "C" PLUGBOARD_EXPORT const pb_plugin_api* plugboard_plugin_entry(           \
-      const pb_host_api* host) {                                                     \
-    return ::plugboard::detail::entry(host, &(make_fn));                             \
+#define PLUGBOARD_PLUGIN(make_fn)                                                                    \
+  extern "C" PLUGBOARD_EXPORT const pb_plugin_api* plugboard_plugin_entry(const pb_host_api* host) { \
+    return ::plugboard::detail::entry(host, &(make_fn));                                             \
   }

@@ -33,7 +33,9 @@ plugboard::Plugin make_echo() {
     info["has_credentials"] = !ctx.credentials().empty();
     return plugboard::json::value(info);
   });
-  p.test_connection([](plugboard::Context&) { return plugboard::json::object{{"user_info", {{"name", "echo"}}}}; });
+  p.test_connection([](plugboard::Context&) {
+    return plugboard::json::object{{"user_info", {{"name", "echo"}}}};
+  });
   return p;
 }
 

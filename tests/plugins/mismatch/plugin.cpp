@@ -4,7 +4,9 @@
 namespace {
 plugboard::Plugin make() {
   plugboard::Plugin p("mismatch");
-  auto ok = [](plugboard::Context&, const plugboard::json::object&) { return plugboard::json::value(nullptr); };
+  auto ok = [](plugboard::Context&, const plugboard::json::object&) {
+    return plugboard::json::value(nullptr);
+  };
   p.action("alpha", ok).action("gamma", ok);
   return p;
 }

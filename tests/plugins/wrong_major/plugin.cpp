@@ -7,4 +7,6 @@ int32_t invoke(pb_call*, const char*, size_t, const char*, size_t, const pb_writ
 const pb_plugin_api kTable = {2, 0, sizeof(pb_plugin_api), 0, &describe, &invoke, nullptr, nullptr};
 }  // namespace
 
-extern "C" PLUGBOARD_EXPORT const pb_plugin_api* plugboard_plugin_entry(const pb_host_api*) { return &kTable; }
+extern "C" PLUGBOARD_EXPORT const pb_plugin_api* plugboard_plugin_entry(const pb_host_api*) {
+  return &kTable;
+}
