@@ -52,7 +52,7 @@ void read_file(Config& c, const std::filesystem::path& file) {
   if (root.IsNull()) return;
   const auto base = file.parent_path();
   check_keys(where, root, "",
-             {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "log"});
+             {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log"});
   if (auto s = root["server"]) {
     check_keys(
         where, s, "server",
@@ -99,6 +99,10 @@ void read_file(Config& c, const std::filesystem::path& file) {
       c.deadline =
           std::chrono::milliseconds(scalar<std::int64_t>(where, e["deadline_ms"], "execute.deadline_ms"));
   }
+  if (auto o = root["outbound"]) {
+    check_keys(where, o, "outbound", {"ca_file"});
+    if (o["ca_file"]) c.outbound_ca_file = resolve(base, scalar<std::string>(where, o["ca_file"], "outbound.ca_file"));
+  }
   if (auto l = root["log"]) {
     check_keys(where, l, "log", {"level"});
     if (l["level"]) c.log_level = scalar<std::string>(where, l["level"], "log.level");
@@ -136,6 +140,7 @@ void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_DEADLINE_MS"))
     c.deadline = std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_DEADLINE_MS", *v));
   if (auto v = env("PLUGBOARD_LOG_LEVEL")) c.log_level = *v;
+  if (auto v = env("PLUGBOARD_OUTBOUND_CA_FILE")) c.outbound_ca_file = *v;
   // PLUGBOARD_PROVIDER_<ID>_BASE_URL, e.g. PLUGBOARD_PROVIDER_SLACK_BASE_URL.
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv(*e);

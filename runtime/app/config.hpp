@@ -25,6 +25,7 @@ struct Config {
   std::filesystem::path master_key_file;  // default: <data_dir>/master.key
   std::map<std::string, std::string> provider_base_urls;
   std::chrono::milliseconds deadline{30000};
+  std::filesystem::path outbound_ca_file;  // extra trusted CAs for providers (PEM), beside the system's
   std::string log_level = "info";
 };
 

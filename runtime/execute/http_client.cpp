@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <istream>
+#include <mutex>
 #include <ostream>
 
 namespace plugboard::execute {
@@ -23,15 +24,13 @@ std::string lower(std::string s) {
   return s;
 }
 
-Poco::Net::Context::Ptr client_tls_context() {
-  // One TLS context for all outbound sessions: system CAs, certificate and host verified.
-  static Poco::Net::Context::Ptr ctx = [] {
-    Poco::Net::initializeSSL();
-    return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                                                          Poco::Net::Context::VERIFY_RELAXED, 9, true,
-                                                          "ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"));
-  }();
-  return ctx;
+// System CAs plus the operator's own; the peer's certificate and host name are verified.
+Poco::Net::Context::Ptr client_tls_context(const std::string& ca_file) {
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", ca_file,
+                                                        Poco::Net::Context::VERIFY_RELAXED, 9, true,
+                                                        "HIGH:!aNULL:!MD5:!RC4"));
 }
 
 }  // namespace
@@ -42,7 +41,8 @@ std::string OutboundResponse::header(std::string_view lower_name) const {
   return {};
 }
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(options) {}
+HttpClient::HttpClient(HttpClientOptions options)
+    : options_(std::move(options)), tls_(client_tls_context(options_.ca_file)) {}
 HttpClient::~HttpClient() = default;
 
 HttpClient::Origin HttpClient::parse_origin(const std::string& url, std::string& path_and_query) {
@@ -99,7 +99,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> HttpClient::acquire(const Origin& 
   }
   std::unique_ptr<Poco::Net::HTTPClientSession> s;
   if (origin.scheme == "https")
-    s = std::make_unique<Poco::Net::HTTPSClientSession>(origin.host, origin.port, client_tls_context());
+    s = std::make_unique<Poco::Net::HTTPSClientSession>(origin.host, origin.port, tls_);
   else
     s = std::make_unique<Poco::Net::HTTPClientSession>(origin.host, origin.port);
   s->setKeepAlive(true);

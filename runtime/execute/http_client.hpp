@@ -3,6 +3,8 @@
 // calls and threads, so an execute costs no TCP or TLS handshake once the pool is warm.
 #pragma once
 
+#include <Poco/Net/Context.h>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -46,6 +48,8 @@ struct HttpClientOptions {
   std::size_t max_idle_per_origin = 64;
   std::chrono::seconds idle_timeout{30};
   std::int64_t max_response_bytes = 64LL * 1024 * 1024;  // refuse larger bodies
+  // Extra trusted CAs (a PEM file) beside the system's, for providers behind a private CA.
+  std::string ca_file;
 };
 
 class HttpClient {
@@ -74,6 +78,7 @@ class HttpClient {
                             const std::string& path, std::chrono::milliseconds timeout) const;
 
   HttpClientOptions options_;
+  Poco::Net::Context::Ptr tls_;  // one TLS context for every outbound session
   std::mutex mutex_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>>> idle_;
 };

@@ -107,3 +107,57 @@ TEST_F(HttpClientTest, ManyThreadsShareThePool) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 200);
 }
+
+// TLS through NetSSL against a real HTTPS server whose certificate comes from a private CA.
+#include <Poco/Net/SecureServerSocket.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace {
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("pb_tls_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    const std::string d = dir_.string();
+    // A CA, and a server certificate for 127.0.0.1 signed by it.
+    const std::string script =
+        "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=TestCA" +
+        " 2>/dev/null && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1" +
+        " 2>/dev/null && printf 'subjectAltName=IP:127.0.0.1' > san.ext && openssl x509 -req -in server.csr -CA ca.pem" +
+        " -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile san.ext 2>/dev/null";
+    ASSERT_EQ(std::system(script.c_str()), 0);
+    Poco::Net::initializeSSL();
+    auto ctx = Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, d + "/server.key",
+                                                              d + "/server.pem", "", Poco::Net::Context::VERIFY_NONE));
+    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, ctx);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory, socket, new Poco::Net::HTTPServerParams);
+    server_->start();
+    url_ = "https://127.0.0.1:" + std::to_string(server_->port()) + "/tls";
+  }
+  void TearDown() override {
+    if (server_) server_->stopAll(true);
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::string url_;
+};
+
+}  // namespace
+
+TEST_F(TlsTest, TrustsAPrivateCaWhenConfigured) {
+  HttpClientOptions opts;
+  opts.ca_file = (dir_ / "ca.pem").string();
+  HttpClient client(opts);
+  auto r = client.send({"POST", url_, {}, "secret"}, std::chrono::seconds(5));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "POST /tls secret");
+}
+
+TEST_F(TlsTest, RefusesACertificateItCannotVerify) {
+  HttpClient client;
+  EXPECT_THROW(client.send({"GET", url_, {}, ""}, std::chrono::seconds(5)), TransportError);
+}
