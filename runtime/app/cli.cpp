@@ -34,7 +34,7 @@ commands:
       the server. Exit code 0 when all pass, 1 otherwise.
   version
 
-Every setting can also come from the environment: see docs/operations.md.
+Most settings can also come from PLUGBOARD_* environment variables: see docs/operations.md.
 )";
 
 struct Args {
@@ -74,7 +74,11 @@ Config config_from(const Args& a) {
   if (auto f = opt(a, "config")) file = *f;
   Config c = load_config(file);
   if (auto h = opt(a, "host")) c.server.host = *h;
-  if (auto p = opt(a, "port")) c.server.port = static_cast<std::uint16_t>(std::stoi(*p));
+  if (auto p = opt(a, "port")) {
+    int port = std::stoi(*p);
+    if (port < 0 || port > 65535) throw std::invalid_argument("--port must be from 0 to 65535");
+    c.server.port = static_cast<std::uint16_t>(port);
+  }
   return c;
 }
 

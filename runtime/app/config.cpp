@@ -129,7 +129,11 @@ T env_number(const char* name, const std::string& v) {
 
 void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_HOST")) c.server.host = *v;
-  if (auto v = env("PLUGBOARD_PORT")) c.server.port = env_number<std::uint16_t>("PLUGBOARD_PORT", *v);
+  if (auto v = env("PLUGBOARD_PORT")) {
+    auto port = env_number<std::int64_t>("PLUGBOARD_PORT", *v);
+    if (port > 65535) throw ConfigError("PLUGBOARD_PORT must be from 0 to 65535");
+    c.server.port = static_cast<std::uint16_t>(port);
+  }
   if (auto v = env("PLUGBOARD_THREADS")) c.server.threads = env_number<int>("PLUGBOARD_THREADS", *v);
   if (auto v = env("PLUGBOARD_MAX_BODY_BYTES"))
     c.server.max_body_bytes = env_number<std::size_t>("PLUGBOARD_MAX_BODY_BYTES", *v);
@@ -166,6 +170,9 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   read_env(c);
   if (c.database_url.empty()) c.database_url = "sqlite://" + (c.data_dir / "plugboard.db").string();
   if (c.master_key_file.empty()) c.master_key_file = c.data_dir / "master.key";
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::none_of(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return c.log_level == l; }))
+    throw ConfigError("log level '" + c.log_level + "' is not one of trace, debug, info, warn, error, critical, off");
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");

@@ -69,6 +69,8 @@ std::vector<store::ApiKey> ApiKeyService::list(const std::string& workspace_id, 
   return store_.api_keys().list(workspace_id, page);
 }
 
+std::int64_t ApiKeyService::count(const std::string& workspace_id) { return store_.api_keys().count(workspace_id); }
+
 std::optional<store::ApiKey> ApiKeyService::get(const std::string& workspace_id, const std::string& id) {
   auto k = store_.api_keys().get(id);
   if (!k || k->workspace_id != workspace_id) return std::nullopt;

@@ -31,6 +31,7 @@ class ApiKeyService {
                    std::vector<std::string> projects, std::optional<std::string> expires_at,
                    std::optional<store::RateLimit> rate_limit);
   std::vector<store::ApiKey> list(const std::string& workspace_id, const store::Page& page);
+  std::int64_t count(const std::string& workspace_id);
   std::optional<store::ApiKey> get(const std::string& workspace_id, const std::string& id);
   bool revoke(const std::string& workspace_id, const std::string& id);
 

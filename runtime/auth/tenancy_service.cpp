@@ -32,6 +32,10 @@ std::vector<store::Project> TenancyService::projects(const std::string& workspac
   return store_.projects().list(workspace_id, page);
 }
 
+std::int64_t TenancyService::count_projects(const std::string& workspace_id) {
+  return store_.projects().count(workspace_id);
+}
+
 std::optional<store::Project> TenancyService::project(const std::string& workspace_id,
                                                       const std::string& id) {
   auto p = store_.projects().get(id);

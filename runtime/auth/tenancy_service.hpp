@@ -24,6 +24,7 @@ class TenancyService {
 
   store::Project create_project(const std::string& workspace_id, const std::string& name);
   std::vector<store::Project> projects(const std::string& workspace_id, const store::Page& page);
+  std::int64_t count_projects(const std::string& workspace_id);
   // nullopt also when the project belongs to another workspace.
   std::optional<store::Project> project(const std::string& workspace_id, const std::string& id);
   store::Project ensure_project(const std::string& workspace_id, const std::string& id_or_name);

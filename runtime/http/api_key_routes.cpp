@@ -83,7 +83,7 @@ void add_api_key_routes(Router& r, Services& s) {
     json::array list;
     for (const auto& k : s.keys.list(ex.principal->workspace_id, page_from_query(ex)))
       list.push_back(render(k));
-    const auto total = list.size();
+    const auto total = s.keys.count(ex.principal->workspace_id);
     ex.send_json(200, json::object{{"api_keys", std::move(list)}, {"total", total}});
   });
 

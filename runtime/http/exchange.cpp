@@ -22,17 +22,21 @@ std::optional<std::string> Exchange::query(const std::string& name) const {
 
 const std::string& Exchange::body() {
   if (body_) return *body_;
-  if (req_.hasContentLength() && req_.getContentLength64() > static_cast<Poco::Int64>(max_body_))
+  if (req_.hasContentLength() && req_.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+    body_overflowed_ = true;
     throw BodyTooLarge("request body of " + std::to_string(req_.getContentLength64()) +
                        " bytes exceeds the limit of " + std::to_string(max_body_));
+  }
   std::string s;
   if (req_.hasContentLength()) s.reserve(static_cast<std::size_t>(req_.getContentLength64()));
   std::istream& in = req_.stream();
   char buf[16384];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     s.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (s.size() > max_body_)  // chunked bodies have no length to check up front
+    if (s.size() > max_body_) {  // chunked bodies have no length to check up front
+      body_overflowed_ = true;
       throw BodyTooLarge("request body exceeds the limit of " + std::to_string(max_body_) + " bytes");
+    }
   }
   body_ = std::move(s);
   return *body_;
@@ -57,8 +61,37 @@ std::optional<boost::json::object> Exchange::json_body(std::string& error) {
   return std::move(v.get_object());
 }
 
+void Exchange::settle_body() {
+  if (body_overflowed_) {
+    resp_.setKeepAlive(false);
+    return;
+  }
+  if (body_) return;
+  const bool has_body = req_.getChunkedTransferEncoding() || (req_.hasContentLength() && req_.getContentLength64() > 0);
+  if (!has_body) return;
+  if (req_.hasContentLength() && req_.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+    resp_.setKeepAlive(false);
+    return;
+  }
+  try {
+    std::istream& in = req_.stream();
+    char buf[16384];
+    std::size_t total = 0;
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      total += static_cast<std::size_t>(in.gcount());
+      if (total > max_body_) {
+        resp_.setKeepAlive(false);
+        return;
+      }
+    }
+  } catch (const std::exception&) {
+    resp_.setKeepAlive(false);
+  }
+}
+
 void Exchange::send_text(int status, const std::string& content_type, const std::string& body) {
-  resp_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  settle_body();
+  resp_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   resp_.setContentType(content_type);
   resp_.setContentLength64(static_cast<Poco::Int64>(body.size()));
   resp_.set("X-Request-Id", request_id_);

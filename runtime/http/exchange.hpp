@@ -61,6 +61,11 @@ class Exchange {
   std::map<std::string, std::string> params_;
   mutable std::optional<std::map<std::string, std::string>> query_;
   std::optional<std::string> body_;
+  bool body_overflowed_ = false;
+
+  // Before answering: a body the handler never read must not be parsed as the next request
+  // on this connection. Drain it when it is small enough, otherwise close after answering.
+  void settle_body();
 };
 
 // Status for each error code of API.md.

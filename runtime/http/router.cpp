@@ -30,7 +30,8 @@ void Router::add(std::string method, std::string pattern, Access access, Handler
 }
 
 Router::Outcome Router::match(std::string_view method, std::string_view path, const Route*& route,
-                              std::map<std::string, std::string>& params) const {
+                              std::map<std::string, std::string>& params, std::string* allow) const {
+  if (method == "HEAD") method = "GET";
   const auto parts = split(path);
   Outcome best = Outcome::no_path;
   for (const auto& r : routes_) {
@@ -43,6 +44,10 @@ Router::Outcome Router::match(std::string_view method, std::string_view path, co
     if (!ok) continue;
     if (r.method != method) {
       best = Outcome::wrong_method;
+      if (allow != nullptr && allow->find(r.method) == std::string::npos) {
+        *allow += (allow->empty() ? "" : ", ") + r.method;
+        if (r.method == "GET") *allow += ", HEAD";
+      }
       continue;
     }
     params.clear();

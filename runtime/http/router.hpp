@@ -37,8 +37,10 @@ class Router {
 
   enum class Outcome { matched, no_path, wrong_method };
   // Finds the route for a method and path; fills `params` on a match.
+  // HEAD is served by the GET route (the server sends no body). On wrong_method, `allow`
+  // lists the methods the path does accept.
   Outcome match(std::string_view method, std::string_view path, const Route*& route,
-                std::map<std::string, std::string>& params) const;
+                std::map<std::string, std::string>& params, std::string* allow = nullptr) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 

@@ -70,10 +70,12 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
     std::string_view uri = ex.request().getURI();
     std::string_view path = uri.substr(0, uri.find('?'));
     const Route* route = nullptr;
-    switch (router_.match(ex.method(), path, route, ex.params())) {
+    std::string allow;
+    switch (router_.match(ex.method(), path, route, ex.params(), &allow)) {
       case Router::Outcome::no_path:
         return ex.send_error(404, "not_found", "no route for " + std::string(path));
       case Router::Outcome::wrong_method:
+        ex.set_header("Allow", allow);
         return ex.send_error(405, "method_not_allowed",
                              "method " + ex.method() + " is not allowed on " + std::string(path));
       case Router::Outcome::matched:

@@ -49,6 +49,7 @@ class ProjectRepository {
   virtual std::optional<Project> get(const std::string& id) = 0;
   virtual std::optional<Project> find_by_name(const std::string& workspace_id, const std::string& name) = 0;
   virtual std::vector<Project> list(const std::string& workspace_id, const Page& page) = 0;
+  virtual std::int64_t count(const std::string& workspace_id) = 0;
   virtual bool remove(const std::string& id) = 0;
 };
 
@@ -59,6 +60,7 @@ class ApiKeyRepository {
   virtual std::optional<ApiKey> get(const std::string& id) = 0;
   virtual std::optional<ApiKey> find_by_hash(const std::string& hash) = 0;
   virtual std::vector<ApiKey> list(const std::string& workspace_id, const Page& page) = 0;
+  virtual std::int64_t count(const std::string& workspace_id) = 0;
   virtual bool revoke(const std::string& id) = 0;
   // Batched from the request path: records when each key was last used.
   virtual void touch(const std::vector<std::pair<std::string, std::string>>& id_and_time) = 0;
@@ -69,6 +71,7 @@ struct ConnectionFilter {
   std::optional<std::string> project_id;
   std::optional<std::string> integration_id;  // matches integration_id or provider
   std::optional<std::string> status;
+  std::vector<std::string> project_ids{};  // when not empty: only connections of these projects
 };
 
 class ConnectionRepository {

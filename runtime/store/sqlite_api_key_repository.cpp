@@ -114,4 +114,12 @@ void SqliteApiKeyRepository::touch(const std::vector<std::pair<std::string, std:
   });
 }
 
+std::int64_t SqliteApiKeyRepository::count(const std::string& workspace_id) {
+  return db_.run("counting API keys", [&](Session& s) {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM api_keys WHERE workspace_id = ?", useRef(workspace_id), into(n), now;
+    return static_cast<std::int64_t>(n);
+  });
+}
+
 }  // namespace plugboard::store

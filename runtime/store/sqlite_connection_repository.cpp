@@ -39,6 +39,12 @@ std::string where_clause(Statement& st, const ConnectionFilter& f) {
     sql += " AND project_id = ?";
     st.addBind(useRef(*f.project_id));
   }
+  if (!f.project_ids.empty()) {
+    sql += " AND project_id IN (?";
+    for (std::size_t i = 1; i < f.project_ids.size(); ++i) sql += ", ?";
+    sql += ")";
+    for (const auto& id : f.project_ids) st.addBind(useRef(id));
+  }
   if (f.integration_id) {
     sql += " AND (integration_id = ? OR provider = ?)";
     st.addBind(useRef(*f.integration_id));

@@ -61,4 +61,12 @@ bool SqliteProjectRepository::remove(const std::string& id) {
   });
 }
 
+std::int64_t SqliteProjectRepository::count(const std::string& workspace_id) {
+  return db_.run("counting projects", [&](Session& s) {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM projects WHERE workspace_id = ?", useRef(workspace_id), into(n), now;
+    return static_cast<std::int64_t>(n);
+  });
+}
+
 }  // namespace plugboard::store

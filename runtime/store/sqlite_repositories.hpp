@@ -26,6 +26,7 @@ class SqliteProjectRepository final : public ProjectRepository {
   std::optional<Project> get(const std::string& id) override;
   std::optional<Project> find_by_name(const std::string& workspace_id, const std::string& name) override;
   std::vector<Project> list(const std::string& workspace_id, const Page& page) override;
+  std::int64_t count(const std::string& workspace_id) override;
   bool remove(const std::string& id) override;
 
  private:
@@ -39,6 +40,7 @@ class SqliteApiKeyRepository final : public ApiKeyRepository {
   std::optional<ApiKey> get(const std::string& id) override;
   std::optional<ApiKey> find_by_hash(const std::string& hash) override;
   std::vector<ApiKey> list(const std::string& workspace_id, const Page& page) override;
+  std::int64_t count(const std::string& workspace_id) override;
   bool revoke(const std::string& id) override;
   void touch(const std::vector<std::pair<std::string, std::string>>& id_and_time) override;
 

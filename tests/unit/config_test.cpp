@@ -62,3 +62,12 @@ TEST(Config, MistakesNameFileLineAndKey) {
   EXPECT_THROW(load_config(std::nullopt), ConfigError);
   ::unsetenv("PLUGBOARD_PORT");
 }
+
+TEST(Config, RangesAndLevelsAreChecked) {
+  ::setenv("PLUGBOARD_PORT", "70000", 1);
+  EXPECT_THROW(load_config(std::nullopt), ConfigError);
+  ::unsetenv("PLUGBOARD_PORT");
+  ::setenv("PLUGBOARD_LOG_LEVEL", "bogus", 1);
+  EXPECT_THROW(load_config(std::nullopt), ConfigError);
+  ::unsetenv("PLUGBOARD_LOG_LEVEL");
+}

@@ -30,3 +30,16 @@ TEST(Router, TellsMissingPathFromWrongMethod) {
   EXPECT_EQ(r.match("GET", "/nope", route, params), Router::Outcome::no_path);
   EXPECT_EQ(r.match("GET", "/healthz/extra", route, params), Router::Outcome::no_path);
 }
+
+TEST(Router, HeadIsServedByGetAndWrongMethodListsAllowed) {
+  Router r;
+  r.add("GET", "/api/v2/connections/{id}", Access::read, nullptr);
+  r.add("DELETE", "/api/v2/connections/{id}", Access::write, nullptr);
+  const plugboard::http::Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  EXPECT_EQ(r.match("HEAD", "/api/v2/connections/c1", route, params), Router::Outcome::matched);
+  EXPECT_EQ(route->method, "GET");
+  std::string allow;
+  EXPECT_EQ(r.match("PUT", "/api/v2/connections/c1", route, params, &allow), Router::Outcome::wrong_method);
+  EXPECT_EQ(allow, "GET, HEAD, DELETE");
+}
