@@ -68,10 +68,11 @@ typedef struct pb_writer {
 typedef struct pb_call pb_call;
 
 /* An HTTP request made through the host. The host resolves a relative `url` ("/chat.postMessage")
- * against the provider's base URL (configurable per install and per integration), injects the
- * connection's credentials as the manifest says, pools connections, applies TLS, timeouts,
- * the egress policy and the provider's retry policy (429/5xx with Retry-After, within the
- * deadline). */
+ * against the provider's base URL (configurable per install), injects the connection's
+ * credentials as the manifest says (only towards the provider's own origin), pools kept-alive
+ * connections, applies TLS and timeouts, and follows the manifest's retry policy: the statuses
+ * it lists, honouring Retry-After within the deadline (429 and 503 for any request, others
+ * only for idempotent actions or GET/HEAD). */
 typedef struct pb_http_request {
   uint32_t struct_size;     /* sizeof(pb_http_request) as the plugin knew it */
   const char* method;       /* "GET", "POST", ...; NUL-terminated */
@@ -95,7 +96,7 @@ typedef struct pb_http_response {
  * human-readable reason. */
 #define PB_HTTP_ERR_TRANSPORT (-1) /* connect, TLS or I/O failure */
 #define PB_HTTP_ERR_DEADLINE (-2)  /* the call's deadline passed */
-#define PB_HTTP_ERR_REFUSED (-3)   /* refused by the egress policy or a bad URL */
+#define PB_HTTP_ERR_REFUSED (-3)   /* refused before sending: a bad or disallowed URL */
 
 /* Services the host offers to plugins. A plugin keeps the pointer it was given at entry;
  * the table lives as long as the plugin is loaded. */
@@ -112,7 +113,7 @@ typedef struct pb_host_api {
   /* Performs one HTTP request. Returns the HTTP status (100-599), or a PB_HTTP_ERR_*. */
   int32_t (*http_request)(pb_call* call, const pb_http_request* request, const pb_http_response* response);
 
-  /* Non-zero once the call's deadline has passed or the caller went away: stop and return. */
+  /* Non-zero once the call's deadline has passed: stop and return. */
   int32_t (*is_cancelled)(pb_call* call);
 
   /* Milliseconds left before the call's deadline (0 when it has passed). */
@@ -124,7 +125,7 @@ typedef struct pb_host_api {
   int32_t (*credentials)(pb_call* call, const pb_writer* out);
 
   /* Writes non-secret facts about the call as a JSON object:
-   * {"provider","connection_id","workspace_id","project_id","request_id","config":{...}}. */
+   * {"provider","connection_id","workspace_id","project_id","request_id","action","config":{...}}. */
   int32_t (*call_info)(pb_call* call, const pb_writer* out);
 } pb_host_api;
 
@@ -149,8 +150,8 @@ typedef struct pb_plugin_api {
                            size_t params_len, const pb_writer* out);
 
   /* Checks the call's connection against the provider. On PB_OK `out` holds facts such as
-   * {"user_info":{"email","name"},"scopes":[...]}; otherwise an error object. May be NULL
-   * when the manifest declares a test request instead. */
+   * {"user_info":{"email","name"},"scopes":[...]}; otherwise an error object. NULL when the
+   * plugin has no connection test. */
   int32_t (*test_connection)(pb_call* call, const pb_writer* out);
 
   /* Called once before unload; may be NULL. */
