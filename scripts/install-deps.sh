@@ -10,7 +10,7 @@ build_pkgs=(
   libpoco-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libpq-dev libssl-dev libsqlite3-dev
   libgtest-dev
 )
-bench_pkgs=(wrk nginx-light)
+bench_pkgs=(wrk nginx-light jq valgrind)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = bench ]; then want+=("${bench_pkgs[@]}"); fi

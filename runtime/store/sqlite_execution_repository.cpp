@@ -36,26 +36,39 @@ Execution read_execution(const RecordSet& rs, std::size_t row) {
 
 void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch) {
   if (batch.empty()) return;
+  // Column vectors: Poco binds them as one bulk statement, prepared once for the whole batch.
+  // (Re-executing a statement bound to scalars re-prepares it on every row.)
+  const std::size_t n = batch.size();
+  std::vector<std::string> id, request_id, workspace_id, project_id, connection_id, provider, action, status,
+      error_code, started_at, parameters, result;
+  std::vector<Poco::Int64> duration;
+  for (auto* v : {&id, &request_id, &workspace_id, &project_id, &connection_id, &provider, &action, &status,
+                  &error_code, &started_at, &parameters, &result})
+    v->reserve(n);
+  duration.reserve(n);
+  for (const Execution& e : batch) {
+    id.push_back(e.id);
+    request_id.push_back(e.request_id);
+    workspace_id.push_back(e.workspace_id);
+    project_id.push_back(e.project_id);
+    connection_id.push_back(e.connection_id);
+    provider.push_back(e.provider);
+    action.push_back(e.action);
+    status.push_back(e.status);
+    error_code.push_back(e.error_code);
+    duration.push_back(e.duration_ms);
+    started_at.push_back(e.started_at);
+    parameters.push_back(e.parameters_json);
+    result.push_back(e.result_json);
+  }
   db_.run("writing execution log", [&](Session& s) {
     SqliteTransaction tx(s);
-    {
-      // One prepared statement, re-executed per row with the bound row's values.
-      Execution row;
-      Poco::Int64 duration = 0;
-      Statement st(s);
-      st << "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, "
-            "action,"
-            " status, error_code, duration_ms, started_at, parameters, result)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          use(row.id), use(row.request_id), use(row.workspace_id), use(row.project_id),
-          use(row.connection_id), use(row.provider), use(row.action), use(row.status), use(row.error_code),
-          use(duration), use(row.started_at), use(row.parameters_json), use(row.result_json);
-      for (const Execution& e : batch) {
-        row = e;
-        duration = e.duration_ms;
-        st.execute();
-      }
-    }
+    s << "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, action,"
+         " status, error_code, duration_ms, started_at, parameters, result)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        use(id), use(request_id), use(workspace_id), use(project_id), use(connection_id), use(provider),
+        use(action), use(status), use(error_code), use(duration), use(started_at), use(parameters), use(result),
+        now;
     tx.commit();
   });
 }
