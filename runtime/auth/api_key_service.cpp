@@ -81,7 +81,7 @@ bool ApiKeyService::revoke(const std::string& workspace_id, const std::string& i
   auto k = get(workspace_id, id);
   if (!k) return false;
   store_.api_keys().revoke(id);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   by_hash_.erase(k->hash);
   return true;
 }
@@ -90,32 +90,37 @@ std::shared_ptr<const Principal> ApiKeyService::authenticate(std::string_view pr
   if (!vault::looks_like_api_key(presented)) return nullptr;
   const std::string hash = vault::hash_api_key(presented);
   const auto now = std::chrono::steady_clock::now();
-  std::shared_ptr<const Principal> principal;
-  bool cached = false;
+  std::shared_ptr<Cached> entry;
   {
-    std::lock_guard lock(mutex_);
-    if (auto it = by_hash_.find(hash); it != by_hash_.end() && now - it->second.loaded < ttl_) {
-      principal = it->second.principal;
-      cached = true;
-    }
+    std::shared_lock lock(mutex_);
+    if (auto it = by_hash_.find(hash); it != by_hash_.end() && now - it->second->loaded < ttl_) entry = it->second;
   }
-  if (!cached) {
+  if (!entry) {
     auto record = store_.api_keys().find_by_hash(hash);
-    principal = record ? to_principal(*record) : nullptr;
-    std::lock_guard lock(mutex_);
+    entry = std::make_shared<Cached>();
+    entry->principal = record ? to_principal(*record) : nullptr;
+    entry->loaded = now;
+    std::unique_lock lock(mutex_);
     if (by_hash_.size() > 100000) by_hash_.clear();  // bound memory against floods of junk keys
-    by_hash_[hash] = {principal, now};
+    by_hash_[hash] = entry;
   }
-  if (!principal || principal->expires_at <= std::chrono::system_clock::now()) return nullptr;
-  std::lock_guard lock(mutex_);
-  last_used_[principal->key_id] = store::now_iso();
+  const auto& principal = entry->principal;
+  const auto wall = std::chrono::system_clock::now();
+  if (!principal || principal->expires_at <= wall) return nullptr;
+  entry->unwritten_use.store(std::chrono::duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count(),
+                             std::memory_order_relaxed);
   return principal;
 }
 
 std::vector<std::pair<std::string, std::string>> ApiKeyService::take_last_used() {
-  std::lock_guard lock(mutex_);
-  std::vector<std::pair<std::string, std::string>> out(last_used_.begin(), last_used_.end());
-  last_used_.clear();
+  std::vector<std::pair<std::string, std::string>> out;
+  std::shared_lock lock(mutex_);
+  for (const auto& [hash, entry] : by_hash_) {
+    const auto used = entry->unwritten_use.exchange(0, std::memory_order_relaxed);
+    if (used != 0 && entry->principal)
+      out.emplace_back(entry->principal->key_id,
+                       store::to_iso(std::chrono::system_clock::time_point(std::chrono::seconds(used))));
+  }
   return out;
 }
 

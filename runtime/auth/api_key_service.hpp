@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <memory>
+#include <atomic>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -43,14 +45,16 @@ class ApiKeyService {
 
  private:
   struct Cached {
-    std::shared_ptr<const Principal> principal;  // null: no such key (a short negative entry)
+    std::shared_ptr<const Principal> principal;  // null: no such key
     std::chrono::steady_clock::time_point loaded;
+    // Seconds since the epoch of the last use not yet written; 0 when there is none. Atomic so
+    // the request path marks a use under the shared (reader) lock.
+    std::atomic<std::int64_t> unwritten_use{0};
   };
   store::Store& store_;
   std::chrono::seconds ttl_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Cached> by_hash_;
-  std::unordered_map<std::string, std::string> last_used_;  // key id -> time
+  std::shared_mutex mutex_;  // readers on every request, a writer only on a miss or revoke
+  std::unordered_map<std::string, std::shared_ptr<Cached>> by_hash_;
 };
 
 extern const std::vector<std::string> kOperations;

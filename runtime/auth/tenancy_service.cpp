@@ -53,19 +53,19 @@ store::Project TenancyService::ensure_project(const std::string& workspace_id,
 bool TenancyService::remove_project(const std::string& workspace_id, const std::string& id) {
   if (!project(workspace_id, id)) return false;
   bool removed = store_.projects().remove(id);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   project_workspace_.erase(id);
   return removed;
 }
 
 std::optional<std::string> TenancyService::project_workspace(const std::string& project_id) {
   {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     if (auto it = project_workspace_.find(project_id); it != project_workspace_.end()) return it->second;
   }
   auto p = store_.projects().get(project_id);
   if (!p) return std::nullopt;
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (project_workspace_.size() > 100000) project_workspace_.clear();
   project_workspace_[project_id] = p->workspace_id;
   return p->workspace_id;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -35,7 +36,7 @@ class TenancyService {
 
  private:
   store::Store& store_;
-  std::mutex mutex_;
+  std::shared_mutex mutex_;
   std::unordered_map<std::string, std::string> project_workspace_;
 };
 

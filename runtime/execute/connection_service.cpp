@@ -85,7 +85,7 @@ bool ConnectionService::remove(const std::string& workspace_id, const std::strin
 }
 
 void ConnectionService::forget(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   cache_.erase(id);
 }
 
@@ -135,18 +135,18 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
 std::shared_ptr<const ResolvedConnection> ConnectionService::resolve(const std::string& id) {
   const auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard lock(mutex_);
-    if (cache_generation_ != registry_.generation()) {  // injection rules may have changed
-      cache_.clear();
-      cache_generation_ = registry_.generation();
-    }
-    if (auto it = cache_.find(id); it != cache_.end() && now - it->second->loaded < ttl_) return it->second;
+    std::shared_lock lock(mutex_);
+    if (cache_generation_ == registry_.generation())
+      if (auto it = cache_.find(id); it != cache_.end() && now - it->second->loaded < ttl_) return it->second;
   }
   auto record = store_.connections().get(id);
   if (!record) return nullptr;
   auto resolved = build(std::move(*record));
-  std::lock_guard lock(mutex_);
-  if (cache_.size() > 100000) cache_.clear();
+  std::unique_lock lock(mutex_);
+  if (cache_generation_ != registry_.generation() || cache_.size() > 100000) {
+    cache_.clear();  // a reload may have changed injection rules; rebuild entries as they are asked for
+    cache_generation_ = registry_.generation();
+  }
   cache_[id] = resolved;
   return resolved;
 }

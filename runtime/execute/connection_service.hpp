@@ -15,6 +15,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -69,7 +70,7 @@ class ConnectionService {
   auth::TenancyService& tenancy_;
   const plugins::RegistryHandle& registry_;
   std::chrono::seconds ttl_;
-  std::mutex mutex_;
+  std::shared_mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const ResolvedConnection>> cache_;
   std::uint64_t cache_generation_ = 0;
 };

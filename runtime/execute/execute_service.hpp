@@ -31,7 +31,10 @@ struct ExecuteRequest {
 
 struct ExecuteResult {
   bool ok = false;
-  boost::json::value data;
+  // The plugin's result as it wrote it, checked to be one JSON value: spliced into the
+  // envelope as it is rather than parsed into a tree and serialized again.
+  std::string data_json;
+  boost::json::value data() const { return boost::json::parse(data_json); }
   ExecuteError error;
   std::string execution_id;      // empty when the request failed before a plugin was chosen
   std::string action_name;       // the action's display name, when known

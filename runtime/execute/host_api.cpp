@@ -47,6 +47,37 @@ int32_t host_call_info(pb_call* call, const pb_writer* out) {
   return PB_OK;
 }
 
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+// Response headers as a JSON object, written directly: this runs on every upstream call.
+std::string headers_json(const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string out = "{";
+  for (const auto& [k, v] : headers) {
+    if (out.size() > 1) out += ',';
+    append_json_string(out, k);
+    out += ':';
+    append_json_string(out, v);
+  }
+  out += '}';
+  return out;
+}
+
 bool same_origin(std::string_view url, std::string_view base) {
   auto origin = [](std::string_view u) {
     auto p = u.find("://");
@@ -137,11 +168,7 @@ int32_t host_http_request(pb_call* call, const pb_http_request* req, const pb_ht
           continue;
         }
       }
-      if (resp != nullptr && resp->headers.write != nullptr) {
-        boost::json::object h;
-        for (const auto& [k, v] : r.headers) h[k] = v;
-        write(&resp->headers, boost::json::serialize(h));
-      }
+      if (resp != nullptr && resp->headers.write != nullptr) write(&resp->headers, headers_json(r.headers));
       write(body_out, r.body);
       return r.status;
     }

@@ -19,7 +19,17 @@ inline std::string to_iso(std::chrono::system_clock::time_point tp) {
   return buf;
 }
 
-inline std::string now_iso() { return to_iso(std::chrono::system_clock::now()); }
+// Formatted once per second per thread: it is stamped on every request.
+inline std::string now_iso() {
+  thread_local std::time_t last = -1;
+  thread_local std::string text;
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (t != last) {
+    text = to_iso(std::chrono::system_clock::from_time_t(t));
+    last = t;
+  }
+  return text;
+}
 
 // Accepts "YYYY-MM-DDTHH:MM:SS" with an optional fraction and "Z" or "+00:00"; other offsets
 // are converted. nullopt for anything else.

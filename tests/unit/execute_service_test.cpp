@@ -74,7 +74,7 @@ class ExecuteServiceTest : public ::testing::Test {
 TEST_F(ExecuteServiceTest, RunsAnActionAndRecordsIt) {
   auto r = run("echo", {{"message", "hi"}});
   ASSERT_TRUE(r.ok) << r.error.message;
-  EXPECT_EQ(r.data, (boost::json::value{{"message", "hi"}}));
+  EXPECT_EQ(r.data(), (boost::json::value{{"message", "hi"}}));
   EXPECT_EQ(r.action_name, "Echo");
   log_.flush();
   auto rec = store_->executions().get(r.execution_id);
@@ -139,7 +139,8 @@ TEST_F(ExecuteServiceTest, AccessAndOwnershipChecks) {
 TEST_F(ExecuteServiceTest, HostPassesCallInfoButNotSecretsInIt) {
   auto r = run("whoami", {});
   ASSERT_TRUE(r.ok) << r.error.message;
-  const auto& info = r.data.as_object();
+  const auto data = r.data();
+  const auto& info = data.as_object();
   EXPECT_EQ(info.at("connection_id"), boost::json::value(conn_.id));
   EXPECT_EQ(info.at("has_credentials"), true);
   EXPECT_EQ(boost::json::serialize(info).find("\"t\""), std::string::npos);

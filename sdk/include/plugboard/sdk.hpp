@@ -74,9 +74,19 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;          // HTTP status, or a negative PB_HTTP_ERR_*
-  json::object headers{};  // lower-case names
-  std::string body{};      // raw bytes, or the reason when status < 0
+  int status = 0;               // HTTP status, or a negative PB_HTTP_ERR_*
+  std::string body{};           // raw bytes, or the reason when status < 0
+  std::string headers_json{};   // the host's JSON object of headers (lower-case names)
+
+  // The response headers. Parsed on first use: most responses are read for their body only.
+  const json::object& headers() const {
+    if (!headers_) {
+      boost::system::error_code ec;
+      json::value h = json::parse(headers_json, ec);
+      headers_ = !ec && h.is_object() ? std::move(h.get_object()) : json::object{};
+    }
+    return *headers_;
+  }
 
   bool ok() const { return status >= 200 && status < 300; }
   // The body as JSON; throws ActionError{"INVALID_RESPONSE"} when it is not.
@@ -91,10 +101,13 @@ struct HttpResponse {
     return v;
   }
   std::string header(std::string_view lower_name) const {
-    auto it = headers.find(lower_name);
-    return it != headers.end() && it->value().is_string() ? std::string(it->value().get_string())
-                                                          : std::string();
+    const json::object& h = headers();
+    auto it = h.find(lower_name);
+    return it != h.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
   }
+
+ private:
+  mutable std::optional<json::object> headers_;
 };
 
 // The host's services for one call. Cheap to copy; valid only during the handler call.
@@ -133,16 +146,10 @@ class Context {
     r.body_len = req.body.size();
     r.timeout_ms = req.timeout_ms;
 
-    std::string raw_headers;
     HttpResponse resp;
-    pb_http_response sink{detail::string_writer(raw_headers), detail::string_writer(resp.body)};
+    pb_http_response sink{detail::string_writer(resp.headers_json), detail::string_writer(resp.body)};
     resp.status = host_->http_request(call_, &r, &sink);
     if (resp.status < 0) throw transport_error(resp.status, resp.body);
-    if (!raw_headers.empty()) {
-      boost::system::error_code ec;
-      json::value h = json::parse(raw_headers, ec);
-      if (!ec && h.is_object()) resp.headers = std::move(h.get_object());
-    }
     return resp;
   }
 
