@@ -33,20 +33,6 @@ int32_t host_credentials(pb_call* call, const pb_writer* out) {
   return PB_OK;
 }
 
-int32_t host_call_info(pb_call* call, const pb_writer* out) {
-  if (call == nullptr) return PB_NOT_FOUND;
-  boost::json::object info;
-  info["provider"] = call->manifest != nullptr ? call->manifest->id : "";
-  info["connection_id"] = call->connection_id;
-  info["workspace_id"] = call->workspace_id;
-  info["project_id"] = call->project_id;
-  info["request_id"] = call->request_id;
-  info["action"] = call->action;
-  info["config"] = call->config != nullptr ? *call->config : boost::json::object{};
-  write(out, boost::json::serialize(info));
-  return PB_OK;
-}
-
 void append_json_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out += '"';
@@ -76,6 +62,30 @@ std::string headers_json(const std::vector<std::pair<std::string, std::string>>&
   }
   out += '}';
   return out;
+}
+
+// Written by hand: plugins may ask for it on every call.
+int32_t host_call_info(pb_call* call, const pb_writer* out) {
+  if (call == nullptr) return PB_NOT_FOUND;
+  std::string info;
+  info.reserve(256);
+  auto field = [&](const char* name, std::string_view value) {
+    info += info.empty() ? "{\"" : ",\"";
+    info += name;
+    info += "\":";
+    append_json_string(info, value);
+  };
+  field("provider", call->manifest != nullptr ? std::string_view(call->manifest->id) : std::string_view());
+  field("connection_id", call->connection_id);
+  field("workspace_id", call->workspace_id);
+  field("project_id", call->project_id);
+  field("request_id", call->request_id);
+  field("action", call->action);
+  info += ",\"config\":";
+  info += call->config != nullptr && !call->config->empty() ? boost::json::serialize(*call->config) : "{}";
+  info += '}';
+  write(out, info);
+  return PB_OK;
 }
 
 bool same_origin(std::string_view url, std::string_view base) {

@@ -1,6 +1,11 @@
 #include "store/sqlite_repositories.hpp"
 #include "store/sqlite_rows.hpp"
 
+#include <Poco/Data/SQLite/Utility.h>
+#include <sqlite3.h>
+
+#include <memory>
+
 namespace plugboard::store {
 
 using namespace Poco::Data::Keywords;
@@ -36,39 +41,46 @@ Execution read_execution(const RecordSet& rs, std::size_t row) {
 
 void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch) {
   if (batch.empty()) return;
-  // Column vectors: Poco binds them as one bulk statement, prepared once for the whole batch.
-  // (Re-executing a statement bound to scalars re-prepares it on every row.)
-  const std::size_t n = batch.size();
-  std::vector<std::string> id, request_id, workspace_id, project_id, connection_id, provider, action, status,
-      error_code, started_at, parameters, result;
-  std::vector<Poco::Int64> duration;
-  for (auto* v : {&id, &request_id, &workspace_id, &project_id, &connection_id, &provider, &action, &status,
-                  &error_code, &started_at, &parameters, &result})
-    v->reserve(n);
-  duration.reserve(n);
-  for (const Execution& e : batch) {
-    id.push_back(e.id);
-    request_id.push_back(e.request_id);
-    workspace_id.push_back(e.workspace_id);
-    project_id.push_back(e.project_id);
-    connection_id.push_back(e.connection_id);
-    provider.push_back(e.provider);
-    action.push_back(e.action);
-    status.push_back(e.status);
-    error_code.push_back(e.error_code);
-    duration.push_back(e.duration_ms);
-    started_at.push_back(e.started_at);
-    parameters.push_back(e.parameters_json);
-    result.push_back(e.result_json);
-  }
+  // Execution records are the one write on every execute, so they bypass Poco::Data's
+  // binders (which copy every value and re-prepare per row) and use SQLite's own prepared
+  // statement: prepared once per batch, values bound in place, stepped and reset per row.
   db_.run("writing execution log", [&](Session& s) {
     SqliteTransaction tx(s);
-    s << "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, action,"
-         " status, error_code, duration_ms, started_at, parameters, result)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        use(id), use(request_id), use(workspace_id), use(project_id), use(connection_id), use(provider),
-        use(action), use(status), use(error_code), use(duration), use(started_at), use(parameters), use(result),
-        now;
+    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
+    sqlite3_stmt* raw = nullptr;
+    static constexpr const char* kInsert =
+        "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, action,"
+        " status, error_code, duration_ms, started_at, parameters, result)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    if (sqlite3_prepare_v2(db, kInsert, -1, &raw, nullptr) != SQLITE_OK)
+      throw StoreError(std::string("preparing insert: ") + sqlite3_errmsg(db));
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> st(raw, &sqlite3_finalize);
+    auto text = [&](int i, const std::string& v) {
+      sqlite3_bind_text(st.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    };
+    for (const Execution& e : batch) {
+      text(1, e.id);
+      text(2, e.request_id);
+      text(3, e.workspace_id);
+      text(4, e.project_id);
+      text(5, e.connection_id);
+      text(6, e.provider);
+      text(7, e.action);
+      text(8, e.status);
+      text(9, e.error_code);
+      sqlite3_bind_int64(st.get(), 10, e.duration_ms);
+      text(11, e.started_at);
+      text(12, e.parameters_json);
+      text(13, e.result_json);
+      const int rc = sqlite3_step(st.get());
+      if (rc != SQLITE_DONE) {
+        const std::string msg = sqlite3_errmsg(db);
+        if (rc == SQLITE_CONSTRAINT) throw ConflictError("writing execution log: " + msg);
+        throw StoreError("writing execution log: " + msg);
+      }
+      sqlite3_reset(st.get());
+    }
+    st.reset();
     tx.commit();
   });
 }
