@@ -161,3 +161,106 @@ TEST_F(TlsTest, RefusesACertificateItCannotVerify) {
   HttpClient client;
   EXPECT_THROW(client.send({"GET", url_, {}, ""}, std::chrono::seconds(5)), TransportError);
 }
+
+// Framing the client must get right, against a raw socket peer that answers with canned bytes.
+namespace {
+
+class CannedPeer {
+ public:
+  explicit CannedPeer(std::vector<std::string> answers) : answers_(std::move(answers)) {
+    socket_.bind(Poco::Net::SocketAddress("127.0.0.1", 0));
+    socket_.listen();
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CannedPeer() {
+    socket_.close();
+    thread_.join();
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + path;
+  }
+  int connections() const { return connections_; }
+
+ private:
+  void serve() {
+    std::size_t next = 0;
+    while (next < answers_.size()) {
+      Poco::Net::StreamSocket s;
+      try {
+        s = socket_.acceptConnection();
+      } catch (...) {
+        return;
+      }
+      ++connections_;
+      s.setReceiveTimeout(Poco::Timespan(2, 0));  // never outlive a failed test
+      std::string in;
+      char buf[4096];
+      while (next < answers_.size()) {
+        // One request per answer: headers up to the blank line (the tests send no bodies).
+        try {
+          while (in.find("\r\n\r\n") == std::string::npos) {
+            int n = s.receiveBytes(buf, sizeof buf);
+            if (n <= 0) break;
+            in.append(buf, static_cast<std::size_t>(n));
+          }
+        } catch (const Poco::Exception&) {
+          break;
+        }
+        if (in.find("\r\n\r\n") == std::string::npos) break;
+        in.erase(0, in.find("\r\n\r\n") + 4);
+        const std::string& answer = answers_[next++];
+        s.sendBytes(answer.data(), static_cast<int>(answer.size()));
+        // As a server does: close after HTTP/1.0 and after "Connection: close".
+        if (answer.rfind("HTTP/1.0", 0) == 0 || answer.find("Connection: close") != std::string::npos) break;
+      }
+      s.close();
+    }
+  }
+  Poco::Net::ServerSocket socket_;
+  std::vector<std::string> answers_;
+  std::thread thread_;
+  std::atomic<int> connections_{0};
+};
+
+}  // namespace
+
+TEST(HttpFraming, ChunkedInterimAndKeepAlive) {
+  CannedPeer peer({"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                   "X-A: 1\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n",
+                   "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnop"});
+  HttpClient client;
+  auto a = client.send({"GET", peer.url("/a"), {}, ""}, std::chrono::seconds(5));
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, "hello world");
+  EXPECT_EQ(a.header("x-a"), "1");
+  auto b = client.send({"GET", peer.url("/b"), {}, ""}, std::chrono::seconds(5));
+  EXPECT_EQ(b.status, 404);
+  EXPECT_EQ(b.body, "nop");
+  EXPECT_EQ(peer.connections(), 1);  // the second request reused the first connection
+}
+
+TEST(HttpFraming, BodyUntilCloseAndHttp10) {
+  CannedPeer peer({"HTTP/1.0 200 OK\r\n\r\nuntil the end", "HTTP/1.1 204 No Content\r\n\r\n"});
+  HttpClient client;
+  auto a = client.send({"GET", peer.url("/a"), {}, ""}, std::chrono::seconds(5));
+  EXPECT_EQ(a.body, "until the end");
+  auto b = client.send({"DELETE", peer.url("/b"), {}, ""}, std::chrono::seconds(5));
+  EXPECT_EQ(b.status, 204);
+  EXPECT_EQ(peer.connections(), 2);  // HTTP/1.0 without keep-alive is not reused
+}
+
+TEST(HttpFraming, OversizedAndMalformedResponsesAreErrors) {
+  HttpClientOptions small;
+  small.max_response_bytes = 4;
+  CannedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789", "garbage\r\n\r\n"});
+  HttpClient client(small);
+  EXPECT_THROW(client.send({"GET", peer.url("/a"), {}, ""}, std::chrono::seconds(5)), TransportError);
+  EXPECT_THROW(client.send({"GET", peer.url("/b"), {}, ""}, std::chrono::seconds(5)), TransportError);
+}
+
+TEST(HttpFraming, HeaderInjectionIsRefused) {
+  HttpClient client;
+  EXPECT_THROW(client.send({"GET", "http://127.0.0.1:1/", {{"X-A", "a\r\nX-B: b"}}, ""}, std::chrono::seconds(1)),
+               TransportError);
+  EXPECT_THROW(client.send({"GET", "http://127.0.0.1:1/a b", {}, ""}, std::chrono::seconds(1)), TransportError);
+}
