@@ -14,9 +14,9 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   vault_ = std::make_unique<vault::Vault>(vault::MasterKey::load(config_.master_key_file));
   tenancy_ = std::make_unique<auth::TenancyService>(*store_);
   keys_ = std::make_unique<auth::ApiKeyService>(*store_);
-  execute::HttpClientOptions http_options;
+  net::HttpClientOptions http_options;
   http_options.ca_file = config_.outbound_ca_file.string();
-  http_client_ = std::make_unique<execute::HttpClient>(http_options);
+  http_client_ = std::make_unique<net::HttpClient>(http_options);
   connections_ = std::make_unique<execute::ConnectionService>(*store_, *vault_, *tenancy_, registry_);
   log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_);
   execute::ExecuteOptions opts;

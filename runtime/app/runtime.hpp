@@ -9,7 +9,7 @@
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
 #include "execute/execution_log.hpp"
-#include "execute/http_client.hpp"
+#include "net/http_client.hpp"
 #include "http/server.hpp"
 #include "plugins/registry_handle.hpp"
 #include "store/repositories.hpp"
@@ -42,7 +42,7 @@ class Runtime {
   plugins::RegistryHandle registry_;
   std::unique_ptr<auth::TenancyService> tenancy_;
   std::unique_ptr<auth::ApiKeyService> keys_;
-  std::unique_ptr<execute::HttpClient> http_client_;
+  std::unique_ptr<net::HttpClient> http_client_;
   std::unique_ptr<execute::ConnectionService> connections_;
   std::unique_ptr<execute::ExecutionLog> log_;
   std::unique_ptr<execute::ExecuteService> execute_;

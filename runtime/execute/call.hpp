@@ -3,7 +3,7 @@
 #pragma once
 
 #include "execute/credential_injection.hpp"
-#include "execute/http_client.hpp"
+#include "net/http_client.hpp"
 #include "plugins/manifest.hpp"
 
 #include <plugboard/plugin.h>
@@ -15,7 +15,7 @@
 #include <string_view>
 
 struct pb_call {
-  plugboard::execute::HttpClient* http = nullptr;
+  plugboard::net::HttpClient* http = nullptr;
   const plugboard::plugins::Manifest* manifest = nullptr;
   const boost::json::object* credentials = nullptr;  // decrypted; null when there are none
   const plugboard::execute::Injected* injected = nullptr;

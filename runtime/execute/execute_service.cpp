@@ -64,7 +64,7 @@ ExecuteError plugin_failure(const std::string& provider, const std::string& raw,
 }  // namespace
 
 ExecuteService::ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
-                               ConnectionService& connections, ExecutionLog& log, HttpClient& http,
+                               ConnectionService& connections, ExecutionLog& log, net::HttpClient& http,
                                ExecuteOptions options)
     : registry_(registry),
       tenancy_(tenancy),

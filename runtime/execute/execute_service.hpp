@@ -8,7 +8,7 @@
 #include "execute/connection_service.hpp"
 #include "execute/execute_error.hpp"
 #include "execute/execution_log.hpp"
-#include "execute/http_client.hpp"
+#include "net/http_client.hpp"
 #include "plugins/registry_handle.hpp"
 
 #include <boost/json.hpp>
@@ -50,7 +50,7 @@ struct ExecuteOptions {
 class ExecuteService {
  public:
   ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
-                 ConnectionService& connections, ExecutionLog& log, HttpClient& http, ExecuteOptions options);
+                 ConnectionService& connections, ExecutionLog& log, net::HttpClient& http, ExecuteOptions options);
 
   ExecuteResult execute(const ExecuteRequest& req);
 
@@ -62,7 +62,7 @@ class ExecuteService {
   auth::TenancyService& tenancy_;
   ConnectionService& connections_;
   ExecutionLog& log_;
-  HttpClient& http_;
+  net::HttpClient& http_;
   ExecuteOptions options_;
 };
 

@@ -8,6 +8,9 @@
 #include <thread>
 
 namespace plugboard::execute {
+using net::OutboundRequest;
+using net::OutboundResponse;
+using net::TransportError;
 namespace {
 
 void write(const pb_writer* w, std::string_view s) {

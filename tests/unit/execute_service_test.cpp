@@ -60,7 +60,7 @@ class ExecuteServiceTest : public ::testing::Test {
   auth::TenancyService tenancy_;
   auth::ApiKeyService keys_;
   execute::ConnectionService connections_;
-  execute::HttpClient http_;
+  net::HttpClient http_;
   execute::ExecutionLog log_;
   execute::ExecuteService service_;
   store::Workspace ws_;

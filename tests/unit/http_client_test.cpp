@@ -1,5 +1,5 @@
 // The pooled client against a real HTTP server on 127.0.0.1 (Poco's, in this process).
-#include "execute/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -13,7 +13,7 @@
 #include <atomic>
 #include <thread>
 
-using namespace plugboard::execute;
+using namespace plugboard::net;
 
 namespace {
 

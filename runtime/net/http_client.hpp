@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace plugboard::execute {
+namespace plugboard::net {
 
 struct OutboundRequest {
   std::string method;
@@ -85,4 +85,4 @@ class HttpClient {
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
 };
 
-}  // namespace plugboard::execute
+}  // namespace plugboard::net

@@ -1,4 +1,4 @@
-#include "execute/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLManager.h>
@@ -10,7 +10,7 @@
 #include <cctype>
 #include <charconv>
 
-namespace plugboard::execute {
+namespace plugboard::net {
 
 namespace {
 
@@ -377,4 +377,4 @@ OutboundResponse HttpClient::send(const OutboundRequest& request, milliseconds t
   }
 }
 
-}  // namespace plugboard::execute
+}  // namespace plugboard::net
