@@ -21,6 +21,8 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
+# The OAuth2 tests run a real authorization server from npm; the machine image ships Node 20.
+if ! command -v node >/dev/null 2>&1; then missing+=(nodejs npm); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "install-deps: installing ${missing[*]}" >&2

@@ -17,7 +17,8 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   net::HttpClientOptions http_options;
   http_options.ca_file = config_.outbound_ca_file.string();
   http_client_ = std::make_unique<net::HttpClient>(http_options);
-  connections_ = std::make_unique<execute::ConnectionService>(*store_, *vault_, *tenancy_, registry_);
+  integrations_ = std::make_unique<execute::IntegrationService>(*store_, *vault_, registry_);
+  connections_ = std::make_unique<execute::ConnectionService>(*store_, *vault_, *tenancy_, registry_, *integrations_);
   log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_);
   execute::ExecuteOptions opts;
   opts.default_deadline = config_.deadline;
@@ -37,7 +38,7 @@ void Runtime::load_plugins() {
 }
 
 std::uint16_t Runtime::serve() {
-  http::Services services{registry_, *keys_, *tenancy_, *connections_, *execute_};
+  http::Services services{registry_, *keys_, *tenancy_, *integrations_, *connections_, *execute_};
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
   return server_->port();

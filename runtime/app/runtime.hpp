@@ -43,6 +43,7 @@ class Runtime {
   std::unique_ptr<auth::TenancyService> tenancy_;
   std::unique_ptr<auth::ApiKeyService> keys_;
   std::unique_ptr<net::HttpClient> http_client_;
+  std::unique_ptr<execute::IntegrationService> integrations_;
   std::unique_ptr<execute::ConnectionService> connections_;
   std::unique_ptr<execute::ExecutionLog> log_;
   std::unique_ptr<execute::ExecuteService> execute_;

@@ -8,8 +8,9 @@ namespace plugboard::execute {
 
 ConnectionService::ConnectionService(store::Store& store, const vault::Vault& vault,
                                      auth::TenancyService& tenancy, const plugins::RegistryHandle& registry,
-                                     std::chrono::seconds cache_ttl)
-    : store_(store), vault_(vault), tenancy_(tenancy), registry_(registry), ttl_(cache_ttl) {}
+                                     IntegrationService& integrations, std::chrono::seconds cache_ttl)
+    : store_(store), vault_(vault), tenancy_(tenancy), registry_(registry), integrations_(integrations),
+      ttl_(cache_ttl) {}
 
 store::Connection ConnectionService::create(const std::string& workspace_id, const NewConnection& c) {
   if (c.integration_id.empty()) throw ServiceError::invalid("integration_id", "integration_id is required");
@@ -17,15 +18,20 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   if (!tenancy_.project(workspace_id, c.project_id))
     throw ServiceError::invalid("project_id",
                                 "project " + c.project_id + " does not exist in this workspace");
-  auto plugin = registry_.get()->find(c.integration_id);
+  auto integration = integrations_.find(workspace_id, c.integration_id);
+  if (!integration)
+    throw ServiceError::invalid("integration_id", "no integration or provider '" + c.integration_id + "' exists");
+  auto plugin = registry_.get()->find(integration->type);
   if (!plugin)
-    throw ServiceError::invalid("integration_id", "no provider '" + c.integration_id + "' is loaded");
+    throw ServiceError::invalid("integration_id", "the plugin of provider '" + integration->type + "' is not loaded");
   const auto& m = plugin->manifest;
   const plugins::AuthType* auth = nullptr;
-  if (c.auth_type.empty()) {
-    if (!m.auth.empty()) auth = &m.auth.front();
+  const std::string requested = c.auth_type == "apikey" ? "api_key" : c.auth_type;
+  if (requested.empty()) {
+    auth = m.find_auth(integration->auth_type);
+    if (auth == nullptr && !m.auth.empty()) auth = &m.auth.front();
   } else {
-    auth = m.find_auth(c.auth_type);
+    auth = m.find_auth(requested);
     if (auth == nullptr) {
       std::string offered;
       for (const auto& a : m.auth) offered += (offered.empty() ? "" : ", ") + a.type;
@@ -48,7 +54,7 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   rec.workspace_id = workspace_id;
   rec.project_id = c.project_id;
   rec.provider = m.id;
-  rec.integration_id = c.integration_id;
+  rec.integration_id = integration->id;
   rec.name = c.name.empty() ? m.name : c.name;
   rec.auth_type = auth != nullptr ? auth->type : "none";
   // Without credentials a connection waits for them (OAuth or a later update), unless the
@@ -114,6 +120,24 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
       r->decrypt_error = e.what();
     }
   }
+  // The integration's settings: its base URL, and headers with ${tenant.id} filled in.
+  Injected extra;
+  if (auto integration = integrations_.find(record.workspace_id, record.integration_id)) {
+    r->base_url = integration->api_base_uri;
+    try {
+      for (const auto& kv : integrations_.headers(*integration)) {
+        std::string value(kv.value().as_string());
+        for (std::size_t p; (p = value.find("${tenant.id}")) != std::string::npos;)
+          value.replace(p, 12, record.workspace_id);
+        if (value.find("${") != std::string::npos)
+          r->inject_error =
+              "integration header " + std::string(kv.key()) + " names a variable this connection has no value for";
+        extra.headers.emplace_back(kv.key(), std::move(value));
+      }
+    } catch (const vault::DecryptionError& e) {
+      r->decrypt_error = e.what();
+    }
+  }
   if (r->credentials) {
     if (auto plugin = registry_.get()->find(record.provider)) {
       if (const auto* auth = plugin->manifest.find_auth(record.auth_type)) {
@@ -127,6 +151,10 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
       }
     }
   }
+  if (!extra.headers.empty()) {
+    if (!r->injected) r->injected = Injected{};
+    for (auto& h : extra.headers) r->injected->headers.push_back(std::move(h));
+  }
   r->record = std::move(record);
   r->loaded = std::chrono::steady_clock::now();
   return r;
@@ -136,16 +164,17 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::resolve(const std::
   const auto now = std::chrono::steady_clock::now();
   {
     std::shared_lock lock(mutex_);
-    if (cache_generation_ == registry_.generation())
+    if (cache_current())
       if (auto it = cache_.find(id); it != cache_.end() && now - it->second->loaded < ttl_) return it->second;
   }
   auto record = store_.connections().get(id);
   if (!record) return nullptr;
   auto resolved = build(std::move(*record));
   std::unique_lock lock(mutex_);
-  if (cache_generation_ != registry_.generation() || cache_.size() > 100000) {
-    cache_.clear();  // a reload may have changed injection rules; rebuild entries as they are asked for
+  if (!cache_current() || cache_.size() > 100000) {
+    cache_.clear();  // a plugin reload or an integration change: rebuild entries as they are asked for
     cache_generation_ = registry_.generation();
+    cache_integrations_generation_ = integrations_.generation();
   }
   cache_[id] = resolved;
   return resolved;

@@ -6,6 +6,7 @@
 
 #include "auth/tenancy_service.hpp"
 #include "execute/credential_injection.hpp"
+#include "execute/integration_service.hpp"
 #include "plugins/registry_handle.hpp"
 #include "store/repositories.hpp"
 #include "vault/vault.hpp"
@@ -24,7 +25,7 @@ namespace plugboard::execute {
 
 struct NewConnection {
   std::string project_id;
-  std::string integration_id;  // a provider id (its default integration)
+  std::string integration_id;  // an integration's id or slug (a provider id names its default)
   std::string name;
   std::string auth_type;  // empty: the provider's first auth type
   std::optional<boost::json::object> credentials;
@@ -37,15 +38,16 @@ struct ResolvedConnection {
   boost::json::object configuration;
   std::optional<boost::json::object> credentials;  // nullopt: none stored
   std::string decrypt_error;                       // set when the sealed credentials did not open
-  std::optional<Injected> injected;                // nullopt when credentials or rules are missing
+  std::optional<Injected> injected;                // credentials and integration headers to apply
   std::string inject_error;
+  std::string base_url;                            // the integration's apiBaseUri; empty: the provider's
   std::chrono::steady_clock::time_point loaded;
 };
 
 class ConnectionService {
  public:
   ConnectionService(store::Store& store, const vault::Vault& vault, auth::TenancyService& tenancy,
-                    const plugins::RegistryHandle& registry,
+                    const plugins::RegistryHandle& registry, IntegrationService& integrations,
                     std::chrono::seconds cache_ttl = std::chrono::seconds(60));
 
   // Throws ServiceError (validation_error with the field, or not_found).
@@ -69,10 +71,15 @@ class ConnectionService {
   const vault::Vault& vault_;
   auth::TenancyService& tenancy_;
   const plugins::RegistryHandle& registry_;
+  IntegrationService& integrations_;
   std::chrono::seconds ttl_;
   std::shared_mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const ResolvedConnection>> cache_;
-  std::uint64_t cache_generation_ = 0;
+  std::uint64_t cache_generation_ = 0;              // of the registry
+  std::uint64_t cache_integrations_generation_ = 0;  // of the integrations
+  bool cache_current() const {
+    return cache_generation_ == registry_.generation() && cache_integrations_generation_ == integrations_.generation();
+  }
 };
 
 }  // namespace plugboard::execute

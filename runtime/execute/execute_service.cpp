@@ -162,7 +162,9 @@ ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::L
   call.credentials = conn.credentials ? &*conn.credentials : nullptr;
   call.injected = conn.injected ? &*conn.injected : nullptr;
   call.config = &conn.configuration;
-  call.base_url = base != options_.base_urls.end() ? base->second : m.base_url;
+  call.base_url = !conn.base_url.empty()              ? std::string_view(conn.base_url)
+                  : base != options_.base_urls.end() ? std::string_view(base->second)
+                                                     : std::string_view(m.base_url);
   call.request_id = req.request_id;
   call.workspace_id = req.workspace_id;
   call.project_id = req.project_id;

@@ -133,6 +133,7 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
   add_tenancy_routes(router_, services_);
   add_api_key_routes(router_, services_);
   add_connection_routes(router_, services_);
+  add_integration_routes(router_, services_);
 }
 
 Server::~Server() { stop(); }

@@ -13,6 +13,7 @@ struct Services {
   plugins::RegistryHandle& registry;
   auth::ApiKeyService& keys;
   auth::TenancyService& tenancy;
+  execute::IntegrationService& integrations;
   execute::ConnectionService& connections;
   execute::ExecuteService& execute;
 };
@@ -25,6 +26,7 @@ void add_execute_routes(Router& r, Services& s);
 void add_tenancy_routes(Router& r, Services& s);
 void add_api_key_routes(Router& r, Services& s);
 void add_connection_routes(Router& r, Services& s);
+void add_integration_routes(Router& r, Services& s);
 void add_health_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http

@@ -137,11 +137,114 @@ CREATE TABLE executions (
 CREATE INDEX executions_workspace_started ON executions (workspace_id, started_at);
 )sql";
 
+// Integrations: an operator's configured instances of providers, per workspace.
+const char* const kIntegrationsSqlite = R"sql(
+CREATE TABLE integrations (
+  id                    TEXT PRIMARY KEY,
+  workspace_id          TEXT NOT NULL REFERENCES workspaces(id),
+  name                  TEXT NOT NULL,
+  slug                  TEXT NOT NULL,
+  type                  TEXT NOT NULL,
+  category              TEXT NOT NULL,
+  description           TEXT NOT NULL,
+  mode                  TEXT NOT NULL,
+  auth_type             TEXT NOT NULL,
+  scope                 TEXT NOT NULL,
+  auth_uri              TEXT NOT NULL,
+  token_uri             TEXT NOT NULL,
+  revocation_uri        TEXT NOT NULL,
+  api_base_uri          TEXT NOT NULL,
+  client_id             TEXT NOT NULL,
+  sealed_client_secret  TEXT,
+  basic_token_auth      INTEGER NOT NULL,
+  sealed_api_key        TEXT,
+  api_key_location      TEXT NOT NULL,
+  api_key_name          TEXT NOT NULL,
+  image_url             TEXT NOT NULL,
+  sealed_headers        TEXT,
+  data                  TEXT NOT NULL,
+  shares                TEXT NOT NULL,
+  sandbox               INTEGER NOT NULL,
+  is_default            INTEGER NOT NULL,
+  icon                  TEXT,
+  icon_content_type     TEXT NOT NULL,
+  created_at            TEXT NOT NULL,
+  updated_at            TEXT NOT NULL,
+  UNIQUE (workspace_id, name),
+  UNIQUE (workspace_id, slug)
+);
+CREATE INDEX integrations_workspace ON integrations (workspace_id, created_at);
+)sql";
+
+const char* const kIntegrationsPostgres = R"sql(
+CREATE TABLE integrations (
+  id                    TEXT PRIMARY KEY,
+  workspace_id          TEXT NOT NULL REFERENCES workspaces(id),
+  name                  TEXT NOT NULL,
+  slug                  TEXT NOT NULL,
+  type                  TEXT NOT NULL,
+  category              TEXT NOT NULL,
+  description           TEXT NOT NULL,
+  mode                  TEXT NOT NULL,
+  auth_type             TEXT NOT NULL,
+  scope                 TEXT NOT NULL,
+  auth_uri              TEXT NOT NULL,
+  token_uri             TEXT NOT NULL,
+  revocation_uri        TEXT NOT NULL,
+  api_base_uri          TEXT NOT NULL,
+  client_id             TEXT NOT NULL,
+  sealed_client_secret  TEXT,
+  basic_token_auth      BOOLEAN NOT NULL,
+  sealed_api_key        TEXT,
+  api_key_location      TEXT NOT NULL,
+  api_key_name          TEXT NOT NULL,
+  image_url             TEXT NOT NULL,
+  sealed_headers        TEXT,
+  data                  TEXT NOT NULL,
+  shares                TEXT NOT NULL,
+  sandbox               BOOLEAN NOT NULL,
+  is_default            BOOLEAN NOT NULL,
+  icon                  TEXT,
+  icon_content_type     TEXT NOT NULL,
+  created_at            TEXT NOT NULL,
+  updated_at            TEXT NOT NULL,
+  UNIQUE (workspace_id, name),
+  UNIQUE (workspace_id, slug)
+);
+CREATE INDEX integrations_workspace ON integrations (workspace_id, created_at);
+)sql";
+
+// OAuth2 authorization requests in flight: the signed state's record, holding the PKCE
+// verifier and where the connection goes, taken once by the callback (single use).
+const char* const kOAuthStatesSqlite = R"sql(
+CREATE TABLE oauth_states (
+  id           TEXT PRIMARY KEY,
+  payload      TEXT NOT NULL,
+  expires_at   TEXT NOT NULL,
+  consumed_at  TEXT,
+  created_at   TEXT NOT NULL
+);
+CREATE INDEX oauth_states_expires ON oauth_states (expires_at);
+)sql";
+
+const char* const kOAuthStatesPostgres = R"sql(
+CREATE TABLE oauth_states (
+  id           TEXT PRIMARY KEY,
+  payload      TEXT NOT NULL,
+  expires_at   TEXT NOT NULL,
+  consumed_at  TEXT,
+  created_at   TEXT NOT NULL
+);
+CREATE INDEX oauth_states_expires ON oauth_states (expires_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, "workspaces, projects, api keys, connections, executions", kInitialSqlite, kInitialPostgres},
+      {2, "integrations", kIntegrationsSqlite, kIntegrationsPostgres},
+      {3, "oauth states", kOAuthStatesSqlite, kOAuthStatesPostgres},
   };
   return all;
 }

@@ -58,6 +58,49 @@ struct Connection {
   std::string updated_at;
 };
 
+// An operator's configured instance of a provider (seed 002). Secrets are sealed by the Vault
+// before they get here; headers are sealed as a whole since their values may be secrets.
+struct Integration {
+  std::string id;
+  std::string workspace_id;
+  std::string name;
+  std::string slug;
+  std::string type;  // the provider id
+  std::string category;
+  std::string description;
+  std::string mode = "shared";  // shared, per-user
+  std::string auth_type;        // oauth2, api_key, basic, bearer, custom (empty: the provider's first)
+  std::string scope;            // OAuth scopes, space-separated
+  std::string auth_uri;
+  std::string token_uri;
+  std::string revocation_uri;
+  std::string api_base_uri;
+  std::string client_id;
+  std::optional<std::string> sealed_client_secret;
+  bool basic_token_auth = false;
+  std::optional<std::string> sealed_api_key;
+  std::string api_key_location;  // header, query
+  std::string api_key_name;
+  std::string image_url;
+  std::optional<std::string> sealed_headers;  // a JSON object of header templates
+  std::string data_json = "{}";
+  std::string shares_json = "[]";  // [{"principalId","accessLevel"}]
+  bool sandbox = false;
+  bool is_default = false;  // the provider's zero-configuration integration
+  std::optional<std::string> icon;  // base64 of the image bytes
+  std::string icon_content_type;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// Failed executions of one integration, grouped by action and error code.
+struct ErrorSummary {
+  std::string action;
+  std::string error_code;
+  std::int64_t count = 0;
+  std::string last_at;
+};
+
 struct Execution {
   std::string id;
   std::string request_id;

@@ -85,6 +85,27 @@ class ConnectionRepository {
   virtual bool remove(const std::string& id) = 0;
 };
 
+struct IntegrationFilter {
+  std::string workspace_id;
+  std::optional<std::string> q;  // substring of name or description, case-insensitive
+  std::optional<bool> sandbox;
+  std::optional<std::string> type;
+};
+
+class IntegrationRepository {
+ public:
+  virtual ~IntegrationRepository() = default;
+  virtual void create(const Integration& i) = 0;  // ConflictError on a duplicate name or slug in the workspace
+  virtual std::optional<Integration> get(const std::string& id) = 0;
+  virtual std::optional<Integration> find_by_slug(const std::string& workspace_id, const std::string& slug) = 0;
+  virtual std::vector<Integration> list(const IntegrationFilter& filter, const Page& page) = 0;
+  virtual std::int64_t count(const IntegrationFilter& filter) = 0;
+  virtual void update(const Integration& i) = 0;  // ConflictError on a duplicate name; NotFoundError
+  // Removes the integration and its connections in one transaction.
+  virtual bool remove_with_connections(const std::string& id) = 0;
+  virtual std::vector<ErrorSummary> error_summary(const std::string& id) = 0;
+};
+
 class ExecutionRepository {
  public:
   virtual ~ExecutionRepository() = default;
@@ -92,6 +113,27 @@ class ExecutionRepository {
   virtual void insert_batch(const std::vector<Execution>& batch) = 0;
   virtual std::optional<Execution> get(const std::string& id) = 0;
   virtual std::vector<Execution> list_recent(const std::string& workspace_id, std::int64_t limit) = 0;
+};
+
+// An OAuth2 authorization in flight (see auth/oauth2_state.hpp). Times are ISO 8601 UTC.
+struct OAuthState {
+  std::string id;
+  std::string payload;  // JSON, opaque to the store
+  std::string expires_at;
+  std::optional<std::string> consumed_at;
+  std::string created_at;
+};
+
+class OAuthStateRepository {
+ public:
+  virtual ~OAuthStateRepository() = default;
+  virtual void create(const OAuthState& s) = 0;  // ConflictError on a duplicate id
+  // Marks the state consumed at `now` and returns it, only if it exists, was not consumed
+  // and expires after `now`; nullopt otherwise. Of concurrent takes of one id, one wins.
+  virtual std::optional<OAuthState> take(const std::string& id, const std::string& now) = 0;
+  virtual std::optional<OAuthState> get(const std::string& id) = 0;
+  // Removes states that expired before `cutoff`, consumed or not; returns how many.
+  virtual std::int64_t prune(const std::string& cutoff) = 0;
 };
 
 // The set of repositories of one backend, and its lifecycle.
@@ -103,6 +145,8 @@ class Store {
   virtual ApiKeyRepository& api_keys() = 0;
   virtual ConnectionRepository& connections() = 0;
   virtual ExecutionRepository& executions() = 0;
+  virtual IntegrationRepository& integrations() = 0;
+  virtual OAuthStateRepository& oauth_states() = 0;
   virtual int schema_version() = 0;
 };
 

@@ -62,6 +62,22 @@ class SqliteConnectionRepository final : public ConnectionRepository {
   SqliteDb& db_;
 };
 
+class SqliteIntegrationRepository final : public IntegrationRepository {
+ public:
+  explicit SqliteIntegrationRepository(SqliteDb& db) : db_(db) {}
+  void create(const Integration& i) override;
+  std::optional<Integration> get(const std::string& id) override;
+  std::optional<Integration> find_by_slug(const std::string& workspace_id, const std::string& slug) override;
+  std::vector<Integration> list(const IntegrationFilter& filter, const Page& page) override;
+  std::int64_t count(const IntegrationFilter& filter) override;
+  void update(const Integration& i) override;
+  bool remove_with_connections(const std::string& id) override;
+  std::vector<ErrorSummary> error_summary(const std::string& id) override;
+
+ private:
+  SqliteDb& db_;
+};
+
 class SqliteExecutionRepository final : public ExecutionRepository {
  public:
   explicit SqliteExecutionRepository(SqliteDb& db) : db_(db) {}

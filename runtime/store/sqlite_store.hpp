@@ -3,6 +3,7 @@
 
 #include "store/repositories.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_oauth_state_repository.hpp"
 #include "store/sqlite_repositories.hpp"
 
 #include <string>
@@ -22,6 +23,8 @@ class SqliteStore final : public Store {
   ApiKeyRepository& api_keys() override { return api_keys_; }
   ConnectionRepository& connections() override { return connections_; }
   ExecutionRepository& executions() override { return executions_; }
+  IntegrationRepository& integrations() override { return integrations_; }
+  OAuthStateRepository& oauth_states() override { return oauth_states_; }
   int schema_version() override;
 
   // "wal" once open; exposed for health checks and tests.
@@ -34,6 +37,8 @@ class SqliteStore final : public Store {
   SqliteApiKeyRepository api_keys_{db_};
   SqliteConnectionRepository connections_{db_};
   SqliteExecutionRepository executions_{db_};
+  SqliteIntegrationRepository integrations_{db_};
+  SqliteOAuthStateRepository oauth_states_{db_};
 };
 
 }  // namespace plugboard::store

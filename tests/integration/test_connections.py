@@ -33,8 +33,9 @@ class ConnectionsTest(PlugboardTestCase):
     def test_create_get_list_never_show_the_token(self):
         c = self.create_connection(credentials={"token": SECRET}, name="My Slack")
         self.assertEqual(set(c), CONNECTION_KEYS)
+        default_slack = self.call("GET", "/api/v2/integrations/slack").json["id"]
         self.assertEqual((c["integration_id"], c["provider"], c["auth_type"], c["status"]),
-                         ("slack", "slack", "bearer", "connected"))
+                         (default_slack, "slack", "bearer", "connected"))
         self.assertEqual((c["workspace_id"], c["project_id"], c["name"]), (self.ws, self.project, "My Slack"))
         self.assertEqual(c["credentials"], {"token": "[REDACTED]"})
         self.assertIs(c["has_credentials"], True)

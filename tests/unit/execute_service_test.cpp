@@ -20,7 +20,8 @@ class ExecuteServiceTest : public ::testing::Test {
         vault_(vault::MasterKey::from_bytes(std::string(32, 'k'))),
         tenancy_(*store_),
         keys_(*store_),
-        connections_(*store_, vault_, tenancy_, registry_),
+        integrations_(*store_, vault_, registry_),
+        connections_(*store_, vault_, tenancy_, registry_, integrations_),
         log_(*store_, keys_),
         service_(registry_, tenancy_, connections_, log_, http_, execute::ExecuteOptions{}) {
     plugins::Loader loader(execute::host_api());
@@ -59,6 +60,7 @@ class ExecuteServiceTest : public ::testing::Test {
   plugins::RegistryHandle registry_;
   auth::TenancyService tenancy_;
   auth::ApiKeyService keys_;
+  execute::IntegrationService integrations_;
   execute::ConnectionService connections_;
   net::HttpClient http_;
   execute::ExecutionLog log_;
