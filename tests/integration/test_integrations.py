@@ -141,6 +141,14 @@ class IntegrationsTest(PlugboardTestCase):
         errors = self.call("GET", f"/api/v2/integrations/{i['id']}/errors").json["errors"]
         self.assertEqual([(e["action"], e["numError"]) for e in errors], [("send-message", 1)])
 
+        # The integration's base URL wins over the provider's: pointed at a closed port, it fails.
+        dead = self.create(name="Dead End", apiBaseUri="http://127.0.0.1:1/api")
+        r = self.call("POST", "/api/v2/connections", {"integration_id": dead["id"], "project_id": self.project,
+                                                      "credentials": {"token": SLACK_TOKEN}})
+        gone = self.execute(r.json["id"], "user-lookup", {"email": "alice@example.com"})
+        self.assertEqual(gone.status, 500, gone)
+        self.assertEqual(gone.json["error"]["details"]["error_code"], "PROVIDER_UNREACHABLE", gone)
+
         # Deleting the integration takes its connections with it.
         self.assertEqual(self.call("DELETE", f"/api/v2/integrations/{i['id']}").status, 204)
         self.assertApiError(self.call("GET", f"/api/v2/connections/{conn['id']}"), 404, "not_found")
