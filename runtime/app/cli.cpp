@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include "app/config.hpp"
+#include "app/rotate_command.hpp"
 #include "app/runtime.hpp"
 #include "execute/call.hpp"
 #include "plugins/loader.hpp"
@@ -32,6 +33,14 @@ commands:
   plugins check PATH
       Check a manifest (or every manifest in a directory) and its library without starting
       the server. Exit code 0 when all pass, 1 otherwise.
+  vault status [--config FILE] [--json]
+      Print the current master key id, the retired key ids, and how many stored secrets are
+      sealed with each key (ids and counts only, never keys).
+  vault rotate [--config FILE] [--new-key-file PATH] [--force-skip-unreadable]
+      Stop the server first. Re-seal every stored secret under a new master key (generated, or
+      read from PATH or PLUGBOARD_NEW_MASTER_KEY), install it as the key file and keep the old
+      key beside it as <key file>.retired-<id>, which every later start reads. Refuses, and
+      changes nothing, when a value cannot be opened, unless --force-skip-unreadable.
   version
 
 Most settings can also come from PLUGBOARD_* environment variables: see docs/operations.md.
@@ -50,7 +59,7 @@ Args parse(int argc, char** argv) {
       std::string name = s.substr(2);
       if (auto eq = name.find('='); eq != std::string::npos) {
         a.options[name.substr(0, eq)] = name.substr(eq + 1);
-      } else if (name == "json" || name == "help") {
+      } else if (name == "json" || name == "help" || name == "force-skip-unreadable") {
         a.options[name] = "";
       } else {
         if (i + 1 >= argc) throw std::invalid_argument("option --" + name + " needs a value");
@@ -224,6 +233,14 @@ int run_cli(int argc, char** argv) {
     if (p[0] == "keys" && p.size() > 1 && p[1] == "create") return keys_create(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "list") return plugins_list(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "check") return plugins_check(a);
+    if (p[0] == "vault" && p.size() > 1 && p[1] == "rotate") {
+      RotateOptions o;
+      if (auto f = opt(a, "new-key-file")) o.new_key_file = *f;
+      o.force_skip_unreadable = opt(a, "force-skip-unreadable").has_value();
+      return vault_rotate(config_from(a), o, std::cout, std::cerr);
+    }
+    if (p[0] == "vault" && p.size() > 1 && p[1] == "status")
+      return vault_status(config_from(a), opt(a, "json").has_value(), std::cout, std::cerr);
     if (p[0] == "version") {
       std::cout << "plugboard " << PLUGBOARD_VERSION << " (plugin ABI " << PLUGBOARD_ABI_MAJOR << "."
                 << PLUGBOARD_ABI_MINOR << ")\n";

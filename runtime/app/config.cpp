@@ -56,7 +56,9 @@ void read_file(Config& c, const std::filesystem::path& file) {
   if (auto s = root["server"]) {
     check_keys(
         where, s, "server",
-        {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s", "max_body_bytes"});
+        {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s", "max_body_bytes",
+         "public_url"});
+    if (s["public_url"]) c.public_url = scalar<std::string>(where, s["public_url"], "server.public_url");
     if (s["host"]) c.server.host = scalar<std::string>(where, s["host"], "server.host");
     if (s["port"]) c.server.port = scalar<std::uint16_t>(where, s["port"], "server.port");
     if (s["threads"]) c.server.threads = scalar<int>(where, s["threads"], "server.threads");
@@ -79,9 +81,14 @@ void read_file(Config& c, const std::filesystem::path& file) {
     if (p["dir"]) c.plugins_dir = resolve(base, scalar<std::string>(where, p["dir"], "plugins.dir"));
   }
   if (auto v = root["vault"]) {
-    check_keys(where, v, "vault", {"key_file"});
+    check_keys(where, v, "vault", {"key_file", "retired_key_files"});
     if (v["key_file"])
       c.master_key_file = resolve(base, scalar<std::string>(where, v["key_file"], "vault.key_file"));
+    if (auto r = v["retired_key_files"]) {
+      if (!r.IsSequence()) fail(where, r, "vault.retired_key_files", "must be a list of file paths");
+      for (const auto& f : r)
+        c.retired_key_files.push_back(resolve(base, scalar<std::string>(where, f, "vault.retired_key_files")));
+    }
   }
   if (auto p = root["providers"]) {
     if (!p.IsMap()) fail(where, p, "providers", "must be a mapping of provider id to settings");
@@ -144,6 +151,7 @@ void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_DEADLINE_MS"))
     c.deadline = std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_DEADLINE_MS", *v));
   if (auto v = env("PLUGBOARD_LOG_LEVEL")) c.log_level = *v;
+  if (auto v = env("PLUGBOARD_PUBLIC_URL")) c.public_url = *v;
   if (auto v = env("PLUGBOARD_OUTBOUND_CA_FILE")) c.outbound_ca_file = *v;
   // PLUGBOARD_PROVIDER_<ID>_BASE_URL, e.g. PLUGBOARD_PROVIDER_SLACK_BASE_URL.
   for (char** e = environ; *e != nullptr; ++e) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace plugboard::app {
 
@@ -23,8 +24,12 @@ struct Config {
   std::string database_url;  // default: sqlite://<data_dir>/plugboard.db
   std::filesystem::path plugins_dir = "plugins";
   std::filesystem::path master_key_file;  // default: <data_dir>/master.key
+  // Keys that only open values sealed before a rotation (vault.retired_key_files). Files named
+  // "<master_key_file>.retired-*" beside the key file are found without being listed here.
+  std::vector<std::filesystem::path> retired_key_files;
   std::map<std::string, std::string> provider_base_urls;
   std::chrono::milliseconds deadline{30000};
+  std::string public_url;  // how browsers and providers reach this server; default http://host:port
   std::filesystem::path outbound_ca_file;  // extra trusted CAs for providers (PEM), beside the system's
   std::string log_level = "info";
 };

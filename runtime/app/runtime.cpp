@@ -1,19 +1,39 @@
 #include "app/runtime.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "execute/call.hpp"
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
+#include "vault/key_ring.hpp"
 
 #include <spdlog/spdlog.h>
 
 namespace plugboard::app {
+namespace {
+
+std::string derive_key(const std::string& master, std::string_view purpose) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), master.data(), static_cast<int>(master.size()),
+       reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+}  // namespace
 
 Runtime::Runtime(Config config) : config_(std::move(config)) {
   std::filesystem::create_directories(config_.data_dir);
   store_ = store::open_store(config_.database_url);
-  vault_ = std::make_unique<vault::Vault>(vault::MasterKey::load(config_.master_key_file));
+  const auto ring = vault::load_key_ring(config_.master_key_file, config_.retired_key_files);
+  vault_ = std::make_unique<vault::Vault>(ring.vault());
+  // OAuth states are signed with a key derived from the master key: every node sharing the
+  // master key accepts the others' states, and no further secret needs keeping.
+  states_ = std::make_unique<auth::oauth2::StateService>(*store_, derive_key(ring.current.bytes(), "plugboard/oauth-state/v1"));
   tenancy_ = std::make_unique<auth::TenancyService>(*store_);
   keys_ = std::make_unique<auth::ApiKeyService>(*store_);
+  audit_ = std::make_unique<auth::AuditService>(*store_);
   net::HttpClientOptions http_options;
   http_options.ca_file = config_.outbound_ca_file.string();
   http_client_ = std::make_unique<net::HttpClient>(http_options);
@@ -23,8 +43,11 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   execute::ExecuteOptions opts;
   opts.default_deadline = config_.deadline;
   opts.base_urls = config_.provider_base_urls;
-  execute_ = std::make_unique<execute::ExecuteService>(registry_, *tenancy_, *connections_, *log_,
-                                                       *http_client_, opts);
+  tokens_ = std::make_unique<execute::TokenManager>(*connections_, *integrations_, *http_client_);
+  execute_ = std::make_unique<execute::ExecuteService>(registry_, *tenancy_, *connections_, *log_, *http_client_, opts,
+                                                       tokens_.get());
+  oauth_ = std::make_unique<execute::OAuthService>(*states_, *integrations_, *connections_, *tenancy_, *tokens_,
+                                                   *http_client_);
 }
 
 Runtime::~Runtime() { stop(); }
@@ -38,9 +61,14 @@ void Runtime::load_plugins() {
 }
 
 std::uint16_t Runtime::serve() {
-  http::Services services{registry_, *keys_, *tenancy_, *integrations_, *connections_, *execute_};
+  http::Services services{registry_, *keys_,    *tenancy_, *integrations_, *connections_,
+                          *execute_,  *audit_, *tokens_,  *oauth_};
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
+  const std::string base = !config_.public_url.empty()
+                               ? config_.public_url
+                               : "http://" + config_.server.host + ":" + std::to_string(server_->port());
+  oauth_->set_callback_url(base + "/api/v2/oauth/callback");
   return server_->port();
 }
 

@@ -5,9 +5,11 @@
 
 #include "app/config.hpp"
 #include "auth/api_key_service.hpp"
+#include "auth/audit_service.hpp"
 #include "auth/tenancy_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
+#include "execute/oauth_service.hpp"
 #include "execute/execution_log.hpp"
 #include "net/http_client.hpp"
 #include "http/server.hpp"
@@ -42,10 +44,14 @@ class Runtime {
   plugins::RegistryHandle registry_;
   std::unique_ptr<auth::TenancyService> tenancy_;
   std::unique_ptr<auth::ApiKeyService> keys_;
+  std::unique_ptr<auth::AuditService> audit_;
   std::unique_ptr<net::HttpClient> http_client_;
   std::unique_ptr<execute::IntegrationService> integrations_;
   std::unique_ptr<execute::ConnectionService> connections_;
   std::unique_ptr<execute::ExecutionLog> log_;
+  std::unique_ptr<auth::oauth2::StateService> states_;
+  std::unique_ptr<execute::TokenManager> tokens_;
+  std::unique_ptr<execute::OAuthService> oauth_;
   std::unique_ptr<execute::ExecuteService> execute_;
   std::unique_ptr<http::Server> server_;
 };

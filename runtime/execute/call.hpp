@@ -14,6 +14,16 @@
 #include <string>
 #include <string_view>
 
+namespace plugboard::execute {
+// Gets new credentials after the provider rejected the current ones (an expired OAuth token),
+// and points the call at them. False when there is nothing better to retry with.
+class CredentialRefresher {
+ public:
+  virtual ~CredentialRefresher() = default;
+  virtual bool refresh() = 0;
+};
+}  // namespace plugboard::execute
+
 struct pb_call {
   plugboard::net::HttpClient* http = nullptr;
   const plugboard::plugins::Manifest* manifest = nullptr;
@@ -27,6 +37,9 @@ struct pb_call {
   std::string_view connection_id;
   std::string_view action;
   bool idempotent = false;
+  const plugboard::plugins::AuthType* auth = nullptr;  // the connection's auth type, when known
+  plugboard::execute::CredentialRefresher* refresher = nullptr;
+  bool refreshed = false;  // at most one refresh per call
   std::chrono::steady_clock::time_point deadline;
 
   std::chrono::milliseconds remaining() const {

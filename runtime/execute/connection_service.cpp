@@ -160,6 +160,83 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
   return r;
 }
 
+std::shared_ptr<const ResolvedConnection> ConnectionService::reload(const std::string& id) {
+  forget(id);
+  return resolve(id);
+}
+
+void ConnectionService::store_credentials(const std::string& id, const boost::json::object& credentials) {
+  auto rec = store_.connections().get(id);
+  if (!rec) throw ServiceError::not_found("connection " + id);
+  rec->sealed_credentials = vault_.seal(boost::json::serialize(credentials));
+  rec->status = "connected";
+  rec->status_reason.clear();
+  rec->updated_at = store::now_iso();
+  store_.connections().update(*rec);
+  forget(id);
+}
+
+void ConnectionService::mark_needs_reauthorization(const std::string& id, const std::string& reason) {
+  auto rec = store_.connections().get(id);
+  if (!rec) return;
+  rec->status = "reauthorization_required";
+  rec->status_reason = reason.substr(0, 500);
+  rec->updated_at = store::now_iso();
+  store_.connections().update(*rec);
+  forget(id);
+}
+
+store::Connection ConnectionService::patch(const std::string& workspace_id, const std::string& id,
+                                           const std::optional<std::string>& name,
+                                           const std::optional<boost::json::object>& configuration,
+                                           const std::optional<boost::json::object>& credentials,
+                                           const std::optional<std::string>& status) {
+  auto rec = get(workspace_id, id);
+  if (!rec) throw ServiceError::not_found("connection " + id);
+  if (rec->status == "disconnected")
+    throw ServiceError("conflict", "connection " + id + " is disconnected; create a new one");
+  if (name) {
+    if (name->empty() || name->size() > 200) throw ServiceError::invalid("name", "name must be 1 to 200 characters");
+    rec->name = *name;
+  }
+  if (configuration) rec->configuration_json = boost::json::serialize(*configuration);
+  if (credentials) {
+    if (auto plugin = registry_.get()->find(rec->provider))
+      if (const auto* auth = plugin->manifest.find_auth(rec->auth_type))
+        for (const auto& f : auth->fields) {
+          const auto* v = credentials->if_contains(f.name);
+          if (f.required && (v == nullptr || !v->is_string() || v->get_string().empty()))
+            throw ServiceError::invalid("credentials." + f.name, "credentials." + f.name + " is required (a non-empty string)");
+        }
+    rec->sealed_credentials = vault_.seal(boost::json::serialize(*credentials));
+    rec->status = "connected";
+    rec->status_reason.clear();
+  }
+  if (status) {
+    if (*status != "connected" && *status != "disabled")
+      throw ServiceError::invalid("status", "status can be set to connected or disabled");
+    if (*status == "connected" && !rec->sealed_credentials && rec->auth_type != "none")
+      throw ServiceError::invalid("status", "a connection without credentials cannot be connected");
+    rec->status = *status;
+    rec->status_reason.clear();
+  }
+  rec->updated_at = store::now_iso();
+  store_.connections().update(*rec);
+  forget(id);
+  return *rec;
+}
+
+void ConnectionService::disconnect(const std::string& workspace_id, const std::string& id) {
+  auto rec = get(workspace_id, id);
+  if (!rec) throw ServiceError::not_found("connection " + id);
+  rec->sealed_credentials.reset();
+  rec->status = "disconnected";
+  rec->status_reason.clear();
+  rec->updated_at = store::now_iso();
+  store_.connections().update(*rec);
+  forget(id);
+}
+
 std::shared_ptr<const ResolvedConnection> ConnectionService::resolve(const std::string& id) {
   const auto now = std::chrono::steady_clock::now();
   {

@@ -54,11 +54,30 @@ class ConnectionService {
   store::Connection create(const std::string& workspace_id, const NewConnection& c);
   std::vector<store::Connection> list(const store::ConnectionFilter& filter, const store::Page& page);
   std::int64_t count(const store::ConnectionFilter& filter);
+  store::ExecutionRepository::Usage usage(const std::string& id, const std::string& since) {
+    return store_.executions().connection_usage(id, since);
+  }
   std::optional<store::Connection> get(const std::string& workspace_id, const std::string& id);
   bool remove(const std::string& workspace_id, const std::string& id);
 
   // For execute: any workspace (the caller checks ownership); nullptr when there is none.
   std::shared_ptr<const ResolvedConnection> resolve(const std::string& id);
+  // The same, read from the store now (after taking a refresh lock, say) and cached anew.
+  std::shared_ptr<const ResolvedConnection> reload(const std::string& id);
+
+  // Seals and stores new credentials; the connection becomes connected.
+  void store_credentials(const std::string& id, const boost::json::object& credentials);
+  // The provider refused to refresh: executions fail at once until the account is authorized again.
+  void mark_needs_reauthorization(const std::string& id, const std::string& reason);
+
+  // Partial update: name, configuration, credentials (replaced whole), status (connected or
+  // disabled). Throws ServiceError.
+  store::Connection patch(const std::string& workspace_id, const std::string& id,
+                          const std::optional<std::string>& name, const std::optional<boost::json::object>& configuration,
+                          const std::optional<boost::json::object>& credentials,
+                          const std::optional<std::string>& status);
+  // Forgets the credentials and keeps the record, its executions and audit as disconnected.
+  void disconnect(const std::string& workspace_id, const std::string& id);
 
   // The credential field names of a connection's auth type, for redacted rendering.
   std::vector<std::string> credential_fields(const store::Connection& c) const;

@@ -1,5 +1,6 @@
 #include "execute/execute_service.hpp"
 
+#include "auth/service_error.hpp"
 #include "execute/call.hpp"
 #include "store/iso_time.hpp"
 #include "vault/random.hpp"
@@ -65,13 +66,14 @@ ExecuteError plugin_failure(const std::string& provider, const std::string& raw,
 
 ExecuteService::ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
                                ConnectionService& connections, ExecutionLog& log, net::HttpClient& http,
-                               ExecuteOptions options)
+                               ExecuteOptions options, TokenManager* tokens)
     : registry_(registry),
       tenancy_(tenancy),
       connections_(connections),
       log_(log),
       http_(http),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      tokens_(tokens) {}
 
 ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
   const auth::Principal& who = *req.principal;
@@ -119,7 +121,10 @@ ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
   };
   if (rec.status != "connected" && rec.status != "pending")
     return with_names(fail("CONNECTION_INACTIVE", "Connection is " + rec.status,
-                           {{"status", rec.status}, {"connection_id", rec.id}}));
+                           rec.status_reason.empty()
+                               ? boost::json::object{{"status", rec.status}, {"connection_id", rec.id}}
+                               : boost::json::object{{"status", rec.status}, {"connection_id", rec.id},
+                                                     {"reason", rec.status_reason}}));
   if (!rec.sealed_credentials && rec.auth_type != "none")
     return with_names(
         fail("NO_CREDENTIALS", "No credentials found for connection", {{"connection_id", rec.id}}));
@@ -142,21 +147,52 @@ ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
   if (!conn->inject_error.empty())
     return with_names(fail("NO_CREDENTIALS", "The connection's credentials are incomplete",
                            {{"connection_id", rec.id}, {"reason", conn->inject_error}}));
-  return invoke(req, *plugin, *action, *conn);
+  if (tokens_ != nullptr) {  // an OAuth token about to expire is refreshed first
+    try {
+      conn = tokens_->ensure_fresh(conn, options_.default_deadline);
+    } catch (const TokenRefreshFailure& f) {
+      ExecuteResult r;
+      r.error = f.error;
+      return with_names(std::move(r));
+    }
+  }
+  return invoke(req, *plugin, *action, conn);
 }
 
-ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
-                                     const plugins::Action& action, const ResolvedConnection& conn) {
-  const auto& m = plugin.manifest;
-  ExecuteResult result;
-  result.execution_id = "exec_" + vault::random_hex(12);
-  result.action_name = action.name;
-  result.integration_name = m.name;
+namespace {
+// Refreshes an OAuth token the provider rejected mid-call and repoints the call at it.
+class CallRefresher final : public CredentialRefresher {
+ public:
+  CallRefresher(TokenManager& tokens, pb_call& call, std::shared_ptr<const ResolvedConnection> conn)
+      : tokens_(tokens), call_(call), conn_(std::move(conn)) {}
+  bool refresh() override {
+    if (!conn_->credentials) return false;
+    const auto* at = conn_->credentials->if_contains("access_token");
+    if (at == nullptr || !at->is_string()) return false;
+    try {
+      auto fresh = tokens_.after_rejection(conn_->record.id, std::string(at->get_string()), call_.remaining());
+      if (!fresh || !fresh->credentials || !fresh->injected || fresh == conn_) return false;
+      conn_ = std::move(fresh);
+      call_.credentials = &*conn_->credentials;
+      call_.injected = &*conn_->injected;
+      return true;
+    } catch (const TokenRefreshFailure& f) {
+      failure = f.error;
+      return false;
+    }
+  }
+  std::optional<ExecuteError> failure;
 
-  const auto deadline_ms =
-      m.deadline_ms > 0 ? std::chrono::milliseconds(m.deadline_ms) : options_.default_deadline;
+ private:
+  TokenManager& tokens_;
+  pb_call& call_;
+  std::shared_ptr<const ResolvedConnection> conn_;  // keeps what the call points at alive
+};
+}  // namespace
+
+void ExecuteService::prepare_call(pb_call& call, const plugins::Manifest& m, const ResolvedConnection& conn,
+                                  std::string_view request_id) const {
   auto base = options_.base_urls.find(m.id);
-  pb_call call;
   call.http = &http_;
   call.manifest = &m;
   call.credentials = conn.credentials ? &*conn.credentials : nullptr;
@@ -165,12 +201,102 @@ ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::L
   call.base_url = !conn.base_url.empty()              ? std::string_view(conn.base_url)
                   : base != options_.base_urls.end() ? std::string_view(base->second)
                                                      : std::string_view(m.base_url);
-  call.request_id = req.request_id;
-  call.workspace_id = req.workspace_id;
-  call.project_id = req.project_id;
+  call.request_id = request_id;
+  call.workspace_id = conn.record.workspace_id;
+  call.project_id = conn.record.project_id;
   call.connection_id = conn.record.id;
+  call.auth = m.find_auth(conn.record.auth_type);
+}
+
+ConnectionTest ExecuteService::test_connection(const auth::Principal& who, const std::string& connection_id,
+                                               const std::string& request_id) {
+  ConnectionTest t;
+  auto conn = connections_.resolve(connection_id);
+  if (!conn || conn->record.workspace_id != who.workspace_id || !who.allows_project(conn->record.project_id))
+    throw ServiceError::not_found("connection " + connection_id);
+  auto plugin = registry_.get()->find(conn->record.provider);
+  if (!plugin) {
+    t.error = {"INTEGRATION_NOT_FOUND", "The connection's plugin is not loaded", {{"provider", conn->record.provider}}};
+    return t;
+  }
+  const auto& rec = conn->record;
+  if (rec.status != "connected" && rec.status != "pending") {
+    t.error = {"CONNECTION_INACTIVE", "Connection is " + rec.status, {{"status", rec.status}, {"reason", rec.status_reason}}};
+    return t;
+  }
+  if (!rec.sealed_credentials && rec.auth_type != "none") {
+    t.error = {"NO_CREDENTIALS", "No credentials found for connection", {}};
+    return t;
+  }
+  if (!conn->decrypt_error.empty()) {
+    t.error = {"CREDENTIAL_DECRYPTION_FAILED", "Failed to decrypt credentials", {}};
+    return t;
+  }
+  if (plugin->api->test_connection == nullptr) {
+    t.error = {"NOT_SUPPORTED", "Provider " + rec.provider + " has no connection test", {}};
+    return t;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    if (tokens_ != nullptr) conn = tokens_->ensure_fresh(conn, options_.default_deadline);
+  } catch (const TokenRefreshFailure& f) {
+    t.error = f.error;
+    return t;
+  }
+  pb_call call;
+  prepare_call(call, plugin->manifest, *conn, request_id);
+  call.action = "test-connection";
+  call.idempotent = true;
+  call.deadline = started + options_.default_deadline;
+  std::optional<CallRefresher> refresher;
+  if (tokens_ != nullptr && rec.auth_type == "oauth2") {
+    refresher.emplace(*tokens_, call, conn);
+    call.refresher = &*refresher;
+  }
+  std::string out;
+  pb_writer writer{&out, &append};
+  int32_t status = PB_ERROR;
+  try {
+    status = plugin->api->test_connection(&call, &writer);
+  } catch (...) {
+    out = R"({"code":"PLUGIN_EXCEPTION","message":"plugin threw across the ABI boundary"})";
+  }
+  t.response_time_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(out, ec);
+  if (status == PB_OK && !ec && v.is_object()) {
+    t.ok = true;
+    t.details = std::move(v.as_object());
+  } else if (refresher && refresher->failure) {
+    t.error = *refresher->failure;
+  } else {
+    t.error = plugin_failure(plugin->id(), out, false);
+  }
+  return t;
+}
+
+ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
+                                     const plugins::Action& action,
+                                     const std::shared_ptr<const ResolvedConnection>& conn_ptr) {
+  const ResolvedConnection& conn = *conn_ptr;
+  const auto& m = plugin.manifest;
+  ExecuteResult result;
+  result.execution_id = "exec_" + vault::random_hex(12);
+  result.action_name = action.name;
+  result.integration_name = m.name;
+
+  const auto deadline_ms =
+      m.deadline_ms > 0 ? std::chrono::milliseconds(m.deadline_ms) : options_.default_deadline;
+  pb_call call;
+  prepare_call(call, m, conn, req.request_id);
   call.action = action.slug;
   call.idempotent = action.idempotent;
+  std::optional<CallRefresher> refresher;
+  if (tokens_ != nullptr && conn.record.auth_type == "oauth2") {
+    refresher.emplace(*tokens_, call, conn_ptr);
+    call.refresher = &*refresher;
+  }
   const auto started_wall = std::chrono::system_clock::now();
   const auto started = std::chrono::steady_clock::now();
   call.deadline = started + deadline_ms;
@@ -206,6 +332,8 @@ ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::L
     result.error = {"EXECUTION_FAILED",
                     "Action exceeded its deadline of " + std::to_string(deadline_ms.count()) + " ms",
                     {{"provider", m.id}, {"deadline_exceeded", true}, {"retryable", true}}};
+  } else if (refresher && refresher->failure) {
+    result.error = *refresher->failure;  // the provider rejected the token and refreshing it failed
   } else {
     result.error = plugin_failure(m.id, out, out_of_time);
   }

@@ -7,7 +7,9 @@
 #include "auth/tenancy_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_error.hpp"
+#include "execute/call.hpp"
 #include "execute/execution_log.hpp"
+#include "execute/token_manager.hpp"
 #include "net/http_client.hpp"
 #include "plugins/registry_handle.hpp"
 
@@ -47,16 +49,32 @@ struct ExecuteOptions {
   std::size_t max_logged_payload = 8192;         // bytes of parameters/result kept per record
 };
 
+// What a connection test found: the provider's facts (account, scopes) or why it failed.
+struct ConnectionTest {
+  bool ok = false;
+  std::int64_t response_time_ms = 0;
+  boost::json::object details;
+  ExecuteError error;
+};
+
 class ExecuteService {
  public:
   ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
-                 ConnectionService& connections, ExecutionLog& log, net::HttpClient& http, ExecuteOptions options);
+                 ConnectionService& connections, ExecutionLog& log, net::HttpClient& http, ExecuteOptions options,
+                 TokenManager* tokens = nullptr);
 
   ExecuteResult execute(const ExecuteRequest& req);
 
+  // Runs the plugin's connection test against the provider. Throws ServiceError not_found for
+  // a connection the principal cannot see.
+  ConnectionTest test_connection(const auth::Principal& who, const std::string& connection_id,
+                                 const std::string& request_id);
+
  private:
+  void prepare_call(pb_call& call, const plugins::Manifest& m, const ResolvedConnection& conn,
+                    std::string_view request_id) const;
   ExecuteResult invoke(const ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
-                       const plugins::Action& action, const ResolvedConnection& conn);
+                       const plugins::Action& action, const std::shared_ptr<const ResolvedConnection>& conn);
 
   const plugins::RegistryHandle& registry_;
   auth::TenancyService& tenancy_;
@@ -64,6 +82,7 @@ class ExecuteService {
   ExecutionLog& log_;
   net::HttpClient& http_;
   ExecuteOptions options_;
+  TokenManager* tokens_;
 };
 
 }  // namespace plugboard::execute

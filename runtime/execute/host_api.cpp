@@ -101,6 +101,12 @@ bool same_origin(std::string_view url, std::string_view base) {
   return !base.empty() && origin(url) == origin(base);
 }
 
+// The provider's way of saying the access token expired (its manifest's expiry rule).
+bool is_expiry_signal(const pb_call& call, const OutboundResponse& r) {
+  if (call.auth == nullptr || call.auth->type != "oauth2" || r.status != call.auth->expiry_status) return false;
+  return call.auth->expiry_body_contains.empty() || r.body.find(call.auth->expiry_body_contains) != std::string::npos;
+}
+
 // Decides whether a status is worth another attempt. 429 and 503 mean "not processed", so they
 // are safe for any request; other listed statuses only for requests that may be repeated.
 bool retryable(const pb_call& call, const std::string& method, int status) {
@@ -171,6 +177,13 @@ int32_t host_http_request(pb_call* call, const pb_http_request* req, const pb_ht
         return PB_HTTP_ERR_DEADLINE;
       }
       OutboundResponse r = call->http->send(out, left);
+      if (is_expiry_signal(*call, r) && !call->refreshed && call->refresher != nullptr) {
+        call->refreshed = true;
+        if (call->refresher->refresh()) {
+          out = build_request(*call, *req);  // the same request with the new token
+          continue;
+        }
+      }
       if (attempt < max_attempts && retryable(*call, out.method, r.status)) {
         auto wait = wait_before_retry(r, attempt);
         if (wait.count() <= call->manifest->retry.max_wait_ms &&

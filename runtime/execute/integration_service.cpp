@@ -58,6 +58,7 @@ void IntegrationService::apply(store::Integration& i, const IntegrationInput& in
     if (const auto* oauth = plugin->manifest.find_auth("oauth2")) {
       i.auth_uri = oauth->authorization_url;
       i.token_uri = oauth->token_url;
+      i.revocation_uri = oauth->revocation_url;
       std::string scope;
       for (const auto& s : oauth->scopes) scope += (scope.empty() ? "" : " ") + s;
       i.scope = scope;
@@ -243,6 +244,10 @@ bool IntegrationService::remove_share(const std::string& workspace_id, const std
   i.updated_at = store::now_iso();
   store_.integrations().update(i);
   return true;
+}
+
+std::string IntegrationService::client_secret(const store::Integration& i) const {
+  return i.sealed_client_secret ? vault_.open(*i.sealed_client_secret) : std::string();
 }
 
 boost::json::object IntegrationService::headers(const store::Integration& i) const {

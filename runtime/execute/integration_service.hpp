@@ -50,6 +50,9 @@ class IntegrationService {
                  int access_level);
   bool remove_share(const std::string& workspace_id, const std::string& id_or_slug, const std::string& principal);
 
+  // The integration's OAuth client secret, decrypted; empty when it has none.
+  std::string client_secret(const store::Integration& i) const;
+
   // The integration's headers, decrypted (templates unexpanded); empty when it has none.
   boost::json::object headers(const store::Integration& i) const;
 

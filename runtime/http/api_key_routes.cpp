@@ -1,5 +1,6 @@
 // API keys (seed 000): the secret is in the create response only; afterwards a key is
 // known by its id and prefix.
+#include "auth/audit_service.hpp"
 #include "http/request_parsing.hpp"
 #include "http/router.hpp"
 #include "http/services.hpp"
@@ -68,6 +69,9 @@ void add_api_key_routes(Router& r, Services& s) {
     try {
       auto created = s.keys.create(ex.principal->workspace_id, name, operations, integrations, projects,
                                    expires_at, rate_limit);
+      // The view holds the prefix, never the key or its hash.
+      s.audit.record(ex.principal.get(), ex.request_id(), "create", "api_key", created.record.id, {},
+                     auth::audit_view(created.record));
       json::object out = render(created.record);
       out["key"] = created.key;
       ex.send_json(201, out);
@@ -94,8 +98,13 @@ void add_api_key_routes(Router& r, Services& s) {
   });
 
   r.add("DELETE", "/api/v2/api-keys/{id}", Access::admin, [&s](Exchange& ex) {
-    if (!s.keys.revoke(ex.principal->workspace_id, ex.param("id")))
+    const auto before = s.keys.get(ex.principal->workspace_id, ex.param("id"));
+    if (!before || !s.keys.revoke(ex.principal->workspace_id, ex.param("id")))
       throw ServiceError::not_found("API key " + ex.param("id"));
+    auto after = s.keys.get(ex.principal->workspace_id, before->id).value_or(*before);
+    after.revoked = true;
+    s.audit.record(ex.principal.get(), ex.request_id(), "revoke", "api_key", before->id, auth::audit_view(*before),
+                   auth::audit_view(after));
     ex.send_text(204, "application/json", "");
   });
 }

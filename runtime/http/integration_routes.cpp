@@ -1,5 +1,6 @@
 // Integrations (seed 002 fields, seed 001 semantics): CRUD by id or slug, icons, shares,
 // templates to clone one, its connections and an error summary. Secrets come back redacted.
+#include "auth/audit_service.hpp"
 #include "http/request_parsing.hpp"
 #include "http/router.hpp"
 #include "http/services.hpp"
@@ -108,6 +109,16 @@ execute::IntegrationInput input_from(const json::object& b) {
   return in;
 }
 
+// The integration as the audit log sees it: header values only as fingerprints.
+json::object audited(const store::Integration& i, execute::IntegrationService& svc) {
+  return auth::audit_view(i, svc.headers(i));
+}
+
+void audit(Services& s, Exchange& ex, const char* action, const std::string& id, const json::object& before,
+           const json::object& after) {
+  s.audit.record(ex.principal.get(), ex.request_id(), action, "integration", id, before, after);
+}
+
 }  // namespace
 
 void add_integration_routes(Router& r, Services& s) {
@@ -134,7 +145,9 @@ void add_integration_routes(Router& r, Services& s) {
 
   r.add("POST", "/api/v2/integrations", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
-    ex.send_json(201, render(s.integrations.create(ex.principal->workspace_id, input_from(body)), s.integrations));
+    auto created = s.integrations.create(ex.principal->workspace_id, input_from(body));
+    audit(s, ex, "create", created.id, {}, audited(created, s.integrations));
+    ex.send_json(201, render(created, s.integrations));
   });
 
   // A template: the settings without identity or secrets; POSTing it to /import makes a clone.
@@ -147,7 +160,9 @@ void add_integration_routes(Router& r, Services& s) {
     if (auto name = opt_string(body, "name")) fields["name"] = *name;
     if (auto slug = opt_string(body, "slug")) fields["slug"] = *slug;
     else fields.erase("slug");
-    ex.send_json(201, render(s.integrations.create(ex.principal->workspace_id, input_from(fields)), s.integrations));
+    auto created = s.integrations.create(ex.principal->workspace_id, input_from(fields));
+    audit(s, ex, "create", created.id, {}, audited(created, s.integrations));
+    ex.send_json(201, render(created, s.integrations));
   });
 
   r.add("GET", "/api/v2/integrations/{id}", Access::read, [&s](Exchange& ex) {
@@ -157,12 +172,18 @@ void add_integration_routes(Router& r, Services& s) {
   for (const char* method : {"PUT", "PATCH"})
     r.add(method, "/api/v2/integrations/{id}", Access::admin, [&s](Exchange& ex) {
       auto body = require_object_body(ex);
-      ex.send_json(200, render(s.integrations.update(ex.principal->workspace_id, ex.param("id"), input_from(body)),
-                               s.integrations));
+      auto in = input_from(body);
+      auto before = audited(s.integrations.get(ex.principal->workspace_id, ex.param("id")), s.integrations);
+      auto updated = s.integrations.update(ex.principal->workspace_id, ex.param("id"), in);
+      audit(s, ex, "update", updated.id, before, audited(updated, s.integrations));
+      ex.send_json(200, render(updated, s.integrations));
     });
 
   r.add("DELETE", "/api/v2/integrations/{id}", Access::admin, [&s](Exchange& ex) {
+    const auto gone = s.integrations.get(ex.principal->workspace_id, ex.param("id"));
+    const auto before = audited(gone, s.integrations);
     s.integrations.remove(ex.principal->workspace_id, ex.param("id"));
+    audit(s, ex, "delete", gone.id, before, {});
     ex.send_text(204, "application/json", "");
   });
 
@@ -207,12 +228,18 @@ void add_integration_routes(Router& r, Services& s) {
   r.add("PUT", "/api/v2/integrations/{id}/icon", Access::admin, [&s](Exchange& ex) {
     std::string type = ex.header("Content-Type");
     type = type.substr(0, type.find(';'));
+    const auto before = s.integrations.get(ex.principal->workspace_id, ex.param("id"));
     s.integrations.set_icon(ex.principal->workspace_id, ex.param("id"), type, ex.body());
+    const auto after = s.integrations.get(ex.principal->workspace_id, before.id);
+    audit(s, ex, "update", before.id, audited(before, s.integrations), audited(after, s.integrations));
     ex.send_text(204, "application/json", "");
   });
 
   r.add("DELETE", "/api/v2/integrations/{id}/icon", Access::admin, [&s](Exchange& ex) {
+    const auto before = s.integrations.get(ex.principal->workspace_id, ex.param("id"));
     s.integrations.clear_icon(ex.principal->workspace_id, ex.param("id"));
+    const auto after = s.integrations.get(ex.principal->workspace_id, before.id);
+    audit(s, ex, "update", before.id, audited(before, s.integrations), audited(after, s.integrations));
     ex.send_text(204, "application/json", "");
   });
 
@@ -225,14 +252,20 @@ void add_integration_routes(Router& r, Services& s) {
     auto body = require_object_body(ex);
     const auto* level = body.if_contains("accessLevel");
     if (level == nullptr || !level->is_int64()) throw ServiceError::invalid("accessLevel", "accessLevel must be an integer 0 to 3");
+    const auto before = s.integrations.get(ex.principal->workspace_id, ex.param("id"));
     s.integrations.set_share(ex.principal->workspace_id, ex.param("id"), ex.param("principal"),
                              static_cast<int>(level->get_int64()));
+    const auto after = s.integrations.get(ex.principal->workspace_id, before.id);
+    audit(s, ex, "update", before.id, audited(before, s.integrations), audited(after, s.integrations));
     ex.send_json(200, json::object{{"principalId", ex.param("principal")}, {"accessLevel", level->get_int64()}});
   });
 
   r.add("DELETE", "/api/v2/integrations/{id}/shares/{principal}", Access::admin, [&s](Exchange& ex) {
+    const auto before = s.integrations.get(ex.principal->workspace_id, ex.param("id"));
     if (!s.integrations.remove_share(ex.principal->workspace_id, ex.param("id"), ex.param("principal")))
       throw ServiceError::not_found("share for " + ex.param("principal"));
+    const auto after = s.integrations.get(ex.principal->workspace_id, before.id);
+    audit(s, ex, "update", before.id, audited(before, s.integrations), audited(after, s.integrations));
     ex.send_text(204, "application/json", "");
   });
 }

@@ -134,6 +134,8 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
   add_api_key_routes(router_, services_);
   add_connection_routes(router_, services_);
   add_integration_routes(router_, services_);
+  add_oauth_routes(router_, services_);
+  add_audit_routes(router_, services_);
 }
 
 Server::~Server() { stop(); }

@@ -2,9 +2,11 @@
 #pragma once
 
 #include "auth/api_key_service.hpp"
+#include "auth/audit_service.hpp"
 #include "auth/tenancy_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
+#include "execute/oauth_service.hpp"
 #include "plugins/registry_handle.hpp"
 
 namespace plugboard::http {
@@ -16,6 +18,9 @@ struct Services {
   execute::IntegrationService& integrations;
   execute::ConnectionService& connections;
   execute::ExecuteService& execute;
+  auth::AuditService& audit;
+  execute::TokenManager& tokens;
+  execute::OAuthService& oauth;
 };
 
 class Router;
@@ -27,6 +32,8 @@ void add_tenancy_routes(Router& r, Services& s);
 void add_api_key_routes(Router& r, Services& s);
 void add_connection_routes(Router& r, Services& s);
 void add_integration_routes(Router& r, Services& s);
+void add_oauth_routes(Router& r, Services& s);
 void add_health_routes(Router& r, Services& s);
+void add_audit_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http

@@ -86,7 +86,9 @@ void add_tenancy_routes(Router& r, Services& s) {
     store::ConnectionFilter f;
     f.workspace_id = ex.param("id");
     f.project_id = ex.param("project_id");
-    if (s.connections.count(f) > 0)
+    store::ConnectionFilter disconnected = f;
+    disconnected.status = "disconnected";  // kept for their logs; they hold no credentials
+    if (s.connections.count(f) > s.connections.count(disconnected))
       throw ServiceError("conflict",
                          "project " + ex.param("project_id") + " still has connections; delete them first");
     if (!s.tenancy.remove_project(ex.param("id"), ex.param("project_id")))

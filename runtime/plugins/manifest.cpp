@@ -129,7 +129,8 @@ const std::set<std::string> kAuthTypes{"oauth2", "api_key", "basic", "bearer", "
 AuthType read_auth(const Reader& r, const YAML::Node& n, const std::string& where) {
   if (!n.IsMap()) r.fail(n, where, "must be a mapping");
   r.check_keys(n, where,
-               {"type", "fields", "inject", "authorization_url", "token_url", "scopes", "description"});
+               {"type", "fields", "inject", "authorization_url", "token_url", "revocation_url", "scopes",
+                "description", "expiry"});
   AuthType a;
   a.type = r.string(n, where, "type", true);
   if (kAuthTypes.count(a.type) == 0)
@@ -153,7 +154,13 @@ AuthType read_auth(const Reader& r, const YAML::Node& n, const std::string& wher
   if (a.type == "oauth2") {
     a.authorization_url = r.string(n, where, "authorization_url", true);
     a.token_url = r.string(n, where, "token_url", true);
+    a.revocation_url = r.string(n, where, "revocation_url", false);
     a.scopes = r.strings(n, where, "scopes");
+    if (YAML::Node e = n["expiry"]; e.IsDefined() && !e.IsNull()) {
+      r.check_keys(e, where + ".expiry", {"status", "body_contains"});
+      a.expiry_status = static_cast<int>(r.integer(e, where + ".expiry", "status", 401, 200, 599));
+      a.expiry_body_contains = r.string(e, where + ".expiry", "body_contains", false);
+    }
   }
   return a;
 }

@@ -54,7 +54,12 @@ struct AuthType {
   // oauth2 only
   std::string authorization_url;
   std::string token_url;
+  std::string revocation_url;
   std::vector<std::string> scopes;
+  // How the provider says an access token has expired: this status, and (when set) a body
+  // containing this text. 401 by default; some APIs answer 200 or 403 with an error body.
+  int expiry_status = 401;
+  std::string expiry_body_contains;
 };
 
 struct RetryPolicy {

@@ -238,6 +238,57 @@ CREATE TABLE oauth_states (
 CREATE INDEX oauth_states_expires ON oauth_states (expires_at);
 )sql";
 
+// The audit log: who changed which integration, connection or API key, and how. No foreign
+// keys: entries outlive the resources, keys and even workspaces they name. seq orders entries
+// written within the same second; in SQLite it is the rowid, so the (..., created_at) indexes
+// already end with it.
+const char* const kAuditSqlite = R"sql(
+CREATE TABLE audit_log (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT NOT NULL UNIQUE,
+  workspace_id    TEXT NOT NULL,
+  actor_key_id    TEXT NOT NULL,
+  actor_label     TEXT NOT NULL,
+  action          TEXT NOT NULL,
+  resource_type   TEXT NOT NULL,
+  resource_id     TEXT NOT NULL,
+  integration_id  TEXT NOT NULL,
+  changes         TEXT NOT NULL,
+  request_id      TEXT NOT NULL,
+  created_at      TEXT NOT NULL
+);
+CREATE INDEX audit_log_workspace ON audit_log (workspace_id, created_at);
+CREATE INDEX audit_log_resource ON audit_log (resource_type, resource_id, created_at);
+CREATE INDEX audit_log_integration ON audit_log (integration_id, created_at);
+)sql";
+
+const char* const kAuditPostgres = R"sql(
+CREATE TABLE audit_log (
+  seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
+  workspace_id    TEXT NOT NULL,
+  actor_key_id    TEXT NOT NULL,
+  actor_label     TEXT NOT NULL,
+  action          TEXT NOT NULL,
+  resource_type   TEXT NOT NULL,
+  resource_id     TEXT NOT NULL,
+  integration_id  TEXT NOT NULL,
+  changes         TEXT NOT NULL,
+  request_id      TEXT NOT NULL,
+  created_at      TEXT NOT NULL
+);
+CREATE INDEX audit_log_workspace ON audit_log (workspace_id, created_at, seq);
+CREATE INDEX audit_log_resource ON audit_log (resource_type, resource_id, created_at, seq);
+CREATE INDEX audit_log_integration ON audit_log (integration_id, created_at, seq);
+)sql";
+
+// Why a connection is in its status (e.g. the provider refused to refresh its token), and
+// per-connection usage (/connections/{id}/status) without a scan of the whole log.
+const char* const kStatusReasonSql = R"sql(
+ALTER TABLE connections ADD COLUMN status_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX executions_connection_started ON executions (connection_id, started_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -245,6 +296,8 @@ const std::vector<Migration>& migrations() {
       {1, "workspaces, projects, api keys, connections, executions", kInitialSqlite, kInitialPostgres},
       {2, "integrations", kIntegrationsSqlite, kIntegrationsPostgres},
       {3, "oauth states", kOAuthStatesSqlite, kOAuthStatesPostgres},
+      {4, "audit log", kAuditSqlite, kAuditPostgres},
+      {5, "connection status reason, executions by connection", kStatusReasonSql, kStatusReasonSql},
   };
   return all;
 }

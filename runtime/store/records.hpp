@@ -51,7 +51,8 @@ struct Connection {
   std::string integration_id;  // the integration it belongs to (the provider's default for now)
   std::string name;
   std::string auth_type;                          // oauth2, api_key, basic, bearer, custom
-  std::string status;                             // connected, pending, disconnected, disabled, error
+  std::string status;         // connected, pending, disconnected, disabled, reauthorization_required
+  std::string status_reason;  // why, when the status is not one a client chose
   std::string configuration_json = "{}";          // non-secret settings
   std::optional<std::string> sealed_credentials;  // Vault::seal output; nullopt: none yet
   std::string created_at;
@@ -115,6 +116,24 @@ struct Execution {
   std::string started_at;
   std::string parameters_json;  // capped by the caller
   std::string result_json;      // capped by the caller
+};
+
+// One audited change (seed 001's audit log): who made it (an API key, or the system), what
+// was done to which resource, and the changed fields as {field: {old, new}} with secrets
+// already redacted by auth::AuditService. Entries are never updated or deleted.
+struct AuditEntry {
+  std::string id;
+  std::int64_t seq = 0;  // assigned by the store on append; orders entries within one second
+  std::string workspace_id;
+  std::string actor_key_id;    // the API key's id; empty for the system (no key)
+  std::string actor_label;     // the key's name and prefix at the time, for display
+  std::string action;          // create, update, delete, revoke
+  std::string resource_type;   // integration, connection, api_key
+  std::string resource_id;
+  std::string integration_id;  // the integration the resource is or belongs to; empty if none
+  std::string changes_json = "{}";
+  std::string request_id;
+  std::string created_at;
 };
 
 }  // namespace plugboard::store

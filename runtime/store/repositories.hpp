@@ -66,6 +66,22 @@ class ApiKeyRepository {
   virtual void touch(const std::vector<std::pair<std::string, std::string>>& id_and_time) = 0;
 };
 
+// One sealed column of one row (Vault::seal output), for re-sealing under a new master key.
+struct SealedField {
+  std::string id;      // the row's id
+  std::string column;  // e.g. "sealed_credentials"
+  std::string value;
+};
+
+// Sets column of row id to value, but only while it still holds expected (compare-and-swap):
+// a value changed since it was read is left alone, never overwritten with stale plaintext.
+struct SealedFieldUpdate {
+  std::string id;
+  std::string column;
+  std::string expected;
+  std::string value;
+};
+
 struct ConnectionFilter {
   std::string workspace_id;  // required: tenancy boundary
   std::optional<std::string> project_id;
@@ -83,6 +99,12 @@ class ConnectionRepository {
   virtual std::int64_t count(const ConnectionFilter& filter) = 0;
   virtual void update(const Connection& c) = 0;  // every field but id and created_at
   virtual bool remove(const std::string& id) = 0;
+  // Master key rotation: sealed credentials of up to `limit` connections with id > after_id,
+  // in id order (keyset pages over every workspace).
+  virtual std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) = 0;
+  // One transaction; returns how many fields were replaced (the rest had changed meanwhile).
+  // Leaves updated_at alone: the credentials themselves did not change.
+  virtual std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) = 0;
 };
 
 struct IntegrationFilter {
@@ -104,6 +126,11 @@ class IntegrationRepository {
   // Removes the integration and its connections in one transaction.
   virtual bool remove_with_connections(const std::string& id) = 0;
   virtual std::vector<ErrorSummary> error_summary(const std::string& id) = 0;
+  // Master key rotation: the sealed client secret, API key and headers of up to `limit`
+  // integrations with id > after_id, in id order, one field per non-null column.
+  virtual std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) = 0;
+  // As ConnectionRepository::replace_sealed.
+  virtual std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) = 0;
 };
 
 class ExecutionRepository {
@@ -113,6 +140,14 @@ class ExecutionRepository {
   virtual void insert_batch(const std::vector<Execution>& batch) = 0;
   virtual std::optional<Execution> get(const std::string& id) = 0;
   virtual std::vector<Execution> list_recent(const std::string& workspace_id, std::int64_t limit) = 0;
+  // Executions of one connection since a time (ISO 8601): how many, how many failed, the last one.
+  struct Usage {
+    std::int64_t total = 0;
+    std::int64_t errors = 0;
+    std::int64_t total_duration_ms = 0;
+    std::string last_at;
+  };
+  virtual Usage connection_usage(const std::string& connection_id, const std::string& since) = 0;
 };
 
 // An OAuth2 authorization in flight (see auth/oauth2_state.hpp). Times are ISO 8601 UTC.
@@ -136,6 +171,32 @@ class OAuthStateRepository {
   virtual std::int64_t prune(const std::string& cutoff) = 0;
 };
 
+// Audit log filters; every set field must match. Times are ISO 8601 UTC as stored.
+struct AuditFilter {
+  std::string workspace_id;  // required: tenancy boundary
+  std::optional<std::string> resource_type{};
+  std::optional<std::string> resource_id{};
+  std::optional<std::string> integration_id{};  // the integration's own entries and its resources'
+  std::optional<std::string> action{};
+  std::optional<std::string> since{};  // created_at >= since
+  std::optional<std::string> until{};  // created_at <= until
+};
+
+// Where a page of the audit log ended: its last entry's created_at and seq.
+struct AuditPosition {
+  std::string created_at;
+  std::int64_t seq = 0;
+};
+
+class AuditRepository {
+ public:
+  virtual ~AuditRepository() = default;
+  virtual void append(const AuditEntry& e) = 0;  // e.seq is ignored and assigned by the store
+  // Newest first (created_at, then seq); only entries after `after` in that order.
+  virtual std::vector<AuditEntry> list(const AuditFilter& filter, const std::optional<AuditPosition>& after,
+                                       std::int64_t limit) = 0;
+};
+
 // The set of repositories of one backend, and its lifecycle.
 class Store {
  public:
@@ -147,6 +208,7 @@ class Store {
   virtual ExecutionRepository& executions() = 0;
   virtual IntegrationRepository& integrations() = 0;
   virtual OAuthStateRepository& oauth_states() = 0;
+  virtual AuditRepository& audit() = 0;
   virtual int schema_version() = 0;
 };
 

@@ -104,4 +104,22 @@ std::vector<Execution> SqliteExecutionRepository::list_recent(const std::string&
   });
 }
 
+ExecutionRepository::Usage SqliteExecutionRepository::connection_usage(const std::string& connection_id,
+                                                                       const std::string& since) {
+  return db_.run("summarising connection usage", [&](Session& s) {
+    Poco::Int64 total = 0, errors = 0, duration = 0;
+    Poco::Nullable<std::string> last;
+    s << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), 0),"
+         " COALESCE(SUM(duration_ms), 0), MAX(started_at) FROM executions"
+         " WHERE connection_id = ? AND started_at >= ?",
+        useRef(connection_id), useRef(since), into(total), into(errors), into(duration), into(last), now;
+    Usage u;
+    u.total = total;
+    u.errors = errors;
+    u.total_duration_ms = duration;
+    if (!last.isNull()) u.last_at = last.value();
+    return u;
+  });
+}
+
 }  // namespace plugboard::store

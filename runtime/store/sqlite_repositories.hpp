@@ -57,6 +57,8 @@ class SqliteConnectionRepository final : public ConnectionRepository {
   std::int64_t count(const ConnectionFilter& filter) override;
   void update(const Connection& c) override;
   bool remove(const std::string& id) override;
+  std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) override;
+  std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) override;
 
  private:
   SqliteDb& db_;
@@ -73,6 +75,8 @@ class SqliteIntegrationRepository final : public IntegrationRepository {
   void update(const Integration& i) override;
   bool remove_with_connections(const std::string& id) override;
   std::vector<ErrorSummary> error_summary(const std::string& id) override;
+  std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) override;
+  std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) override;
 
  private:
   SqliteDb& db_;
@@ -84,6 +88,7 @@ class SqliteExecutionRepository final : public ExecutionRepository {
   void insert_batch(const std::vector<Execution>& batch) override;
   std::optional<Execution> get(const std::string& id) override;
   std::vector<Execution> list_recent(const std::string& workspace_id, std::int64_t limit) override;
+  Usage connection_usage(const std::string& connection_id, const std::string& since) override;
 
  private:
   SqliteDb& db_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/repositories.hpp"
+#include "store/sqlite_audit_repository.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_oauth_state_repository.hpp"
 #include "store/sqlite_repositories.hpp"
@@ -25,6 +26,7 @@ class SqliteStore final : public Store {
   ExecutionRepository& executions() override { return executions_; }
   IntegrationRepository& integrations() override { return integrations_; }
   OAuthStateRepository& oauth_states() override { return oauth_states_; }
+  AuditRepository& audit() override { return audit_; }
   int schema_version() override;
 
   // "wal" once open; exposed for health checks and tests.
@@ -39,6 +41,7 @@ class SqliteStore final : public Store {
   SqliteExecutionRepository executions_{db_};
   SqliteIntegrationRepository integrations_{db_};
   SqliteOAuthStateRepository oauth_states_{db_};
+  SqliteAuditRepository audit_{db_};
 };
 
 }  // namespace plugboard::store

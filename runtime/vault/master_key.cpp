@@ -133,17 +133,24 @@ MasterKey MasterKey::from_bytes(std::string raw32) {
   return MasterKey(std::move(raw32));
 }
 
+MasterKey MasterKey::read_file(const fs::path& key_file) { return read_key_file(key_file); }
+
+std::optional<MasterKey> MasterKey::parse(std::string_view text) {
+  text = trim(text);
+  if (auto raw = decode_hex_key(text)) return from_bytes(std::move(*raw));
+  try {
+    std::string raw = base64_decode(text);
+    if (raw.size() == kSize) return from_bytes(std::move(raw));
+    OPENSSL_cleanse(raw.data(), raw.size());
+  } catch (const std::invalid_argument&) {
+    // Not base64 either; the decoder's message is not needed.
+  }
+  return std::nullopt;
+}
+
 MasterKey MasterKey::load(const fs::path& key_file) {
   if (const char* env = std::getenv(kEnvVar)) {
-    const std::string_view text = trim(env);
-    if (auto raw = decode_hex_key(text)) return from_bytes(std::move(*raw));
-    try {
-      std::string raw = base64_decode(text);
-      if (raw.size() == kSize) return from_bytes(std::move(raw));
-      OPENSSL_cleanse(raw.data(), raw.size());
-    } catch (const std::invalid_argument&) {
-      // Falls through to the error below; the decoder's message is not needed.
-    }
+    if (auto key = parse(env)) return std::move(*key);
     // Never echo the value: a near-miss key is still mostly a key.
     throw std::runtime_error(std::string(kEnvVar) +
                              " is set but is not a valid key: expected 64 hex characters or the base64 "

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace plugboard::vault {
 
@@ -21,6 +23,14 @@ class MasterKey {
 
   // raw32 must hold exactly 32 bytes; throws std::invalid_argument otherwise.
   static MasterKey from_bytes(std::string raw32);
+
+  // Reads an existing key file with the same checks as load() (mode, regular file, 64 hex
+  // characters), never creating it. Throws std::runtime_error naming the file.
+  static MasterKey read_file(const std::filesystem::path& key_file);
+
+  // 64 hex characters or the base64 encoding of exactly 32 bytes, surrounding whitespace
+  // ignored; nullopt for anything else (callers word the error, without echoing the text).
+  static std::optional<MasterKey> parse(std::string_view text);
 
   MasterKey(const MasterKey&) = default;
   MasterKey(MasterKey&&) noexcept = default;

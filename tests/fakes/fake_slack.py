@@ -14,6 +14,9 @@ Control endpoints for the test harness (no auth):
     POST /_fake/reset                back to the seeded state; forgets requests and failures
     POST /_fake/ratelimit            {"count": N, "retry_after": 1}: the next N /api/ requests
                                      answer 429 {"ok":false,"error":"ratelimited"}
+    POST /_fake/tokens               {"accept": [...], "expired": [...]}: further tokens it accepts
+                                     (e.g. OAuth access tokens) and ones it answers with Slack's
+                                     {"ok":false,"error":"token_expired"} (HTTP 200, as Slack does)
     POST /_fake/fail                 {"count": N, "status": 503}: the next N /api/ requests
                                      answer that status with a non-JSON (HTML) body
 Both take an optional "method" ("chat.getPermalink") to hit only calls of that method.
@@ -68,6 +71,8 @@ class Workspace:
         self.reset()
 
     def reset(self):
+        self.accepted = set()  # tokens accepted besides --token (OAuth access tokens)
+        self.expired = set()   # tokens answered with token_expired
         self.channels = [  # in creation order, which is conversations.list order
             channel_object("C0000000001", "general", purpose="Company-wide announcements"),
             channel_object("C0000000002", "random"),
@@ -269,6 +274,10 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/reset" and self.command == "POST":
                 STATE.reset()
                 return self.send(200, {"ok": True})
+            if path == "/_fake/tokens" and self.command == "POST":
+                STATE.accepted.update(args.get("accept", []))
+                STATE.expired.update(args.get("expired", []))
+                return self.send(200, {"ok": True})
             if path in ("/_fake/ratelimit", "/_fake/fail") and self.command == "POST":
                 status = 429 if path == "/_fake/ratelimit" else int(args.get("status", 503))
                 failure = (status, int(args.get("retry_after", 1)), args.get("method"))
@@ -326,7 +335,9 @@ class Handler(BaseHTTPRequestHandler):
             token = auth[len("Bearer "):] if auth.startswith("Bearer ") else args.pop("token", None)
             if not token:
                 raise SlackError("not_authed")
-            if token != self.token:
+            if token in STATE.expired:
+                raise SlackError("token_expired")
+            if token != self.token and token not in STATE.accepted:
                 raise SlackError("invalid_auth")
             with STATE.lock:
                 body = {"ok": True, **METHODS[method](args)}

@@ -89,14 +89,52 @@ class ConnectionsTest(PlugboardTestCase):
                 self.assertApiError(self.call("POST", "/api/v2/connections", body), 400, "validation_error", field)
         self.assertApiError(self.call("POST", "/api/v2/connections", raw="{not json"), 400, "validation_error")
 
-    def test_delete(self):
+    def test_delete_disconnects_and_keeps_the_record(self):
+        # Seed 003: the credentials are gone, the record and its log stay, as disconnected.
         c = self.create_connection()
         r = self.call("DELETE", f"/api/v2/connections/{c['id']}")
         self.assertEqual((r.status, r.text), (204, ""))
-        self.assertApiError(self.call("GET", f"/api/v2/connections/{c['id']}"), 404, "not_found")
-        self.assertApiError(self.call("DELETE", f"/api/v2/connections/{c['id']}"), 404, "not_found")
+        got = self.call("GET", f"/api/v2/connections/{c['id']}").json
+        self.assertEqual((got["status"], got["has_credentials"], got["credentials"]), ("disconnected", False, {}))
+        self.assertEqual(self.call("DELETE", f"/api/v2/connections/{c['id']}").status, 204)  # idempotent
         r = self.execute(c["id"], "list-channels")
-        self.assertExecuteError(r, 404, "CONNECTION_NOT_FOUND")
+        self.assertExecuteError(r, 400, "CONNECTION_INACTIVE")
+        self.assertApiError(self.call("PATCH", f"/api/v2/connections/{c['id']}", {"name": "x"}), 409, "conflict")
+        self.assertApiError(self.call("DELETE", "/api/v2/connections/no-such-id"), 404, "not_found")
+
+    def test_patch_disable_enable_and_replace_credentials(self):
+        c = self.create_connection()
+        r = self.call("PATCH", f"/api/v2/connections/{c['id']}", {"name": "Renamed", "status": "disabled"})
+        self.assertEqual((r.status, r.json["name"], r.json["status"]), (200, "Renamed", "disabled"))
+        self.assertExecuteError(self.execute(c["id"], "list-channels"), 400, "CONNECTION_INACTIVE")
+        r = self.call("PATCH", f"/api/v2/connections/{c['id']}", {"credentials": {"token": SECRET}})
+        self.assertEqual(r.json["status"], "connected")
+        self.assertExecuteError(self.execute(c["id"], "list-channels"), 500, "EXECUTION_FAILED")  # fake refuses SECRET
+        r = self.call("PATCH", f"/api/v2/connections/{c['id']}", {"credentials": {"token": SLACK_TOKEN}})
+        self.assertEqual(self.execute(c["id"], "list-channels").status, 200)
+        self.assertApiError(self.call("PATCH", f"/api/v2/connections/{c['id']}", {"status": "weird"}), 400,
+                            "validation_error", "status")
+        self.assertApiError(self.call("PATCH", f"/api/v2/connections/{c['id']}", {"provider": "x"}), 400,
+                            "validation_error", "provider")
+        self.assertApiError(self.call("PATCH", f"/api/v2/connections/{c['id']}", {"credentials": {}}), 400,
+                            "validation_error", "credentials.token")
+
+    def test_test_and_status(self):
+        c = self.create_connection()
+        t = self.call("POST", f"/api/v2/connections/{c['id']}/test")
+        self.assertEqual((t.status, t.json["status"]), (200, "success"), t)
+        self.assertEqual(t.json["details"]["user_info"]["team"], "Fake Workspace")
+        self.assertIsInstance(t.json["details"]["response_time_ms"], int)
+        bad = self.create_connection(credentials={"token": SECRET})
+        f = self.call("POST", f"/api/v2/connections/{bad['id']}/test").json
+        self.assertEqual((f["status"], f["details"]["error"]["details"]["provider_error"]), ("failed", "invalid_auth"))
+        self.execute(c["id"], "list-channels")
+        self.execute(c["id"], "send-message", {"channel": "#nope", "text": "x"})
+        self.env.stop()  # flushes the execution log
+        self.env.start()
+        s = self.call("GET", f"/api/v2/connections/{c['id']}/status").json
+        self.assertEqual((s["usage"]["executions"], s["usage"]["failed"]), (2, 1))
+        self.assertIn(s["health"], ("degraded", "down"))
 
     def test_other_workspace(self):
         mine = self.create_connection(credentials={"token": SECRET})
