@@ -42,15 +42,24 @@ boost::json::object TokenManager::credentials_from(const auth::oauth2::TokenSet&
   if (!refresh.empty()) c["refresh_token"] = refresh;
   std::string scope = t.scope.empty() ? field(previous, "scope") : t.scope;
   if (!scope.empty()) c["scope"] = scope;
-  if (auto at = t.expires_at(Clock::now())) c["expires_at"] = store::to_iso(*at);
+  const auto now = Clock::now();
+  if (auto at = t.expires_at(now)) {
+    c["expires_at"] = store::to_iso(*at);
+    c["obtained_at"] = store::to_iso(now);
+  }
   return c;
 }
 
 bool TokenManager::needs_refresh(const ResolvedConnection& conn) const {
   if (conn.record.auth_type != "oauth2" || !conn.credentials) return false;
-  const std::string expires = field(*conn.credentials, "expires_at");
-  if (expires.empty()) return false;
-  return auth::oauth2::needs_refresh(store::parse_iso(expires), Clock::now(), buffer_);
+  const auto expires = store::parse_iso(field(*conn.credentials, "expires_at"));
+  if (!expires) return false;
+  // A token that lives less than twice the buffer would always look due: refresh it in the
+  // second half of its life instead.
+  auto buffer = buffer_;
+  if (auto obtained = store::parse_iso(field(*conn.credentials, "obtained_at")))
+    buffer = std::min(buffer, std::chrono::duration_cast<std::chrono::seconds>(*expires - *obtained) / 2);
+  return auth::oauth2::needs_refresh(expires, Clock::now(), buffer);
 }
 
 std::shared_ptr<std::mutex> TokenManager::lock_for(const std::string& connection_id) {

@@ -73,6 +73,7 @@ class Workspace:
     def reset(self):
         self.accepted = set()  # tokens accepted besides --token (OAuth access tokens)
         self.expired = set()   # tokens answered with token_expired
+        self.accept_prefix = ""  # accept any token starting with this (an OAuth server's JWTs)
         self.channels = [  # in creation order, which is conversations.list order
             channel_object("C0000000001", "general", purpose="Company-wide announcements"),
             channel_object("C0000000002", "random"),
@@ -276,6 +277,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, {"ok": True})
             if path == "/_fake/tokens" and self.command == "POST":
                 STATE.accepted.update(args.get("accept", []))
+                if "accept_prefix" in args:
+                    STATE.accept_prefix = args["accept_prefix"]
                 STATE.expired.update(args.get("expired", []))
                 return self.send(200, {"ok": True})
             if path in ("/_fake/ratelimit", "/_fake/fail") and self.command == "POST":
@@ -337,7 +340,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise SlackError("not_authed")
             if token in STATE.expired:
                 raise SlackError("token_expired")
-            if token != self.token and token not in STATE.accepted:
+            if (token != self.token and token not in STATE.accepted
+                    and not (STATE.accept_prefix and token.startswith(STATE.accept_prefix))):
                 raise SlackError("invalid_auth")
             with STATE.lock:
                 body = {"ok": True, **METHODS[method](args)}
