@@ -59,7 +59,8 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   rec.auth_type = auth != nullptr ? auth->type : "none";
   // Without credentials a connection waits for them (OAuth or a later update), unless the
   // provider needs none.
-  rec.status = c.credentials || auth == nullptr ? "connected" : "pending";
+  const bool shared_key = auth != nullptr && auth->type == "api_key" && integration->sealed_api_key.has_value();
+  rec.status = c.credentials || auth == nullptr || shared_key ? "connected" : "pending";
   rec.configuration_json = boost::json::serialize(c.configuration);
   if (c.credentials) rec.sealed_credentials = vault_.seal(boost::json::serialize(*c.credentials));
   rec.created_at = rec.updated_at = store::now_iso();
@@ -120,10 +121,26 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
       r->decrypt_error = e.what();
     }
   }
-  // The integration's settings: its base URL, and headers with ${tenant.id} filled in.
+  // The integration's settings: its base URL, where an API key goes, a shared API key, and
+  // headers with ${tenant.id} filled in.
   Injected extra;
+  std::optional<plugins::Injection> api_key_rule;
   if (auto integration = integrations_.find(record.workspace_id, record.integration_id)) {
     r->base_url = integration->api_base_uri;
+    if (record.auth_type == "api_key") {
+      if (!r->credentials && integration->sealed_api_key) {  // the integration's own key, shared
+        try {
+          r->credentials = boost::json::object{{"api_key", integrations_.api_key(*integration)}};
+        } catch (const vault::DecryptionError& e) {
+          r->decrypt_error = e.what();
+        }
+      }
+      if (!integration->api_key_name.empty()) {  // the integration names where the key goes
+        api_key_rule.emplace();
+        (integration->api_key_location == "query" ? api_key_rule->query : api_key_rule->headers)
+            [integration->api_key_name] = "${api_key}";
+      }
+    }
     try {
       for (const auto& kv : integrations_.headers(*integration)) {
         std::string value(kv.value().as_string());
@@ -142,7 +159,7 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
     if (auto plugin = registry_.get()->find(record.provider)) {
       if (const auto* auth = plugin->manifest.find_auth(record.auth_type)) {
         try {
-          r->injected = inject_credentials(auth->inject, *r->credentials);
+          r->injected = inject_credentials(api_key_rule ? *api_key_rule : auth->inject, *r->credentials);
         } catch (const InjectionError& e) {
           r->inject_error = e.what();
         }

@@ -125,7 +125,7 @@ ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
                                ? boost::json::object{{"status", rec.status}, {"connection_id", rec.id}}
                                : boost::json::object{{"status", rec.status}, {"connection_id", rec.id},
                                                      {"reason", rec.status_reason}}));
-  if (!rec.sealed_credentials && rec.auth_type != "none")
+  if (!rec.sealed_credentials && !conn->credentials && conn->decrypt_error.empty() && rec.auth_type != "none")
     return with_names(
         fail("NO_CREDENTIALS", "No credentials found for connection", {{"connection_id", rec.id}}));
 
@@ -224,7 +224,7 @@ ConnectionTest ExecuteService::test_connection(const auth::Principal& who, const
     t.error = {"CONNECTION_INACTIVE", "Connection is " + rec.status, {{"status", rec.status}, {"reason", rec.status_reason}}};
     return t;
   }
-  if (!rec.sealed_credentials && rec.auth_type != "none") {
+  if (!rec.sealed_credentials && !conn->credentials && rec.auth_type != "none") {
     t.error = {"NO_CREDENTIALS", "No credentials found for connection", {}};
     return t;
   }

@@ -250,6 +250,10 @@ std::string IntegrationService::client_secret(const store::Integration& i) const
   return i.sealed_client_secret ? vault_.open(*i.sealed_client_secret) : std::string();
 }
 
+std::string IntegrationService::api_key(const store::Integration& i) const {
+  return i.sealed_api_key ? vault_.open(*i.sealed_api_key) : std::string();
+}
+
 boost::json::object IntegrationService::headers(const store::Integration& i) const {
   if (!i.sealed_headers) return {};
   auto v = boost::json::parse(vault_.open(*i.sealed_headers));

@@ -52,6 +52,8 @@ class IntegrationService {
 
   // The integration's OAuth client secret, decrypted; empty when it has none.
   std::string client_secret(const store::Integration& i) const;
+  // The integration's shared API key, decrypted; empty when it has none.
+  std::string api_key(const store::Integration& i) const;
 
   // The integration's headers, decrypted (templates unexpanded); empty when it has none.
   boost::json::object headers(const store::Integration& i) const;

@@ -30,7 +30,11 @@ plugboard::Plugin make_echo() {
   });
   p.action("whoami", [](plugboard::Context& ctx, const plugboard::json::object&) {
     auto info = ctx.call_info();
-    info["has_credentials"] = !ctx.credentials().empty();
+    const auto creds = ctx.credentials();
+    info["has_credentials"] = !creds.empty();
+    plugboard::json::array names;  // names only: a plugin must never echo secret values
+    for (const auto& kv : creds) names.emplace_back(kv.key());
+    info["credential_fields"] = std::move(names);
     return plugboard::json::value(info);
   });
   p.test_connection([](plugboard::Context&) {
