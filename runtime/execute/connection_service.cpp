@@ -6,6 +6,35 @@
 
 namespace plugboard::execute {
 
+namespace {
+
+// Seed 002's header variables: ${tenant.id} (the workspace) and ${user.<field>} (the
+// connection's user). A variable with no value is left in place for the caller to refuse.
+std::string expand_variables(std::string value, const std::string& workspace_id, const boost::json::object& user) {
+  std::size_t pos = 0;
+  while ((pos = value.find("${", pos)) != std::string::npos) {
+    const auto close = value.find('}', pos);
+    if (close == std::string::npos) break;
+    const std::string name = value.substr(pos + 2, close - pos - 2);
+    std::optional<std::string> replacement;
+    if (name == "tenant.id") {
+      replacement = workspace_id;
+    } else if (name.rfind("user.", 0) == 0) {
+      if (const auto* v = user.if_contains(name.substr(5)); v != nullptr && v->is_string())
+        replacement = std::string(v->get_string());
+    }
+    if (!replacement) {
+      pos = close + 1;
+      continue;
+    }
+    value.replace(pos, close - pos + 1, *replacement);
+    pos += replacement->size();
+  }
+  return value;
+}
+
+}  // namespace
+
 ConnectionService::ConnectionService(store::Store& store, const vault::Vault& vault,
                                      auth::TenancyService& tenancy, const plugins::RegistryHandle& registry,
                                      IntegrationService& integrations, std::chrono::seconds cache_ttl)
@@ -62,6 +91,16 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   const bool shared_key = auth != nullptr && auth->type == "api_key" && integration->sealed_api_key.has_value();
   rec.status = c.credentials || auth == nullptr || shared_key ? "connected" : "pending";
   rec.configuration_json = boost::json::serialize(c.configuration);
+  for (const auto& kv : c.user)
+    if (!kv.value().is_string())
+      throw ServiceError::invalid("user." + std::string(kv.key()), "user fields must be strings");
+  if (integration->mode == "per-user") {
+    const auto* id = c.user.if_contains("id");
+    if (id == nullptr || id->get_string().empty())
+      throw ServiceError::invalid("user.id", "integration " + integration->slug +
+                                                 " is per-user: the connection needs the user it belongs to (user.id)");
+  }
+  rec.user_json = boost::json::serialize(c.user);
   if (c.credentials) rec.sealed_credentials = vault_.seal(boost::json::serialize(*c.credentials));
   rec.created_at = rec.updated_at = store::now_iso();
   store_.connections().create(rec);
@@ -122,11 +161,15 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
     }
   }
   // The integration's settings: its base URL, where an API key goes, a shared API key, and
-  // headers with ${tenant.id} filled in.
+  // headers with ${tenant.id} and ${user.<field>} filled in.
   Injected extra;
+  boost::json::object user;
+  if (auto u = boost::json::parse(record.user_json, ec); !ec && u.is_object()) user = std::move(u.as_object());
+  if (const auto* id = user.if_contains("id"); id != nullptr && id->is_string()) r->user_id = std::string(id->get_string());
   std::optional<plugins::Injection> api_key_rule;
   if (auto integration = integrations_.find(record.workspace_id, record.integration_id)) {
     r->base_url = integration->api_base_uri;
+    r->per_user = integration->mode == "per-user";
     if (record.auth_type == "api_key") {
       if (!r->credentials && integration->sealed_api_key) {  // the integration's own key, shared
         try {
@@ -143,9 +186,7 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
     }
     try {
       for (const auto& kv : integrations_.headers(*integration)) {
-        std::string value(kv.value().as_string());
-        for (std::size_t p; (p = value.find("${tenant.id}")) != std::string::npos;)
-          value.replace(p, 12, record.workspace_id);
+        std::string value = expand_variables(std::string(kv.value().as_string()), record.workspace_id, user);
         if (value.find("${") != std::string::npos)
           r->inject_error =
               "integration header " + std::string(kv.key()) + " names a variable this connection has no value for";

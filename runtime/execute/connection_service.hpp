@@ -30,6 +30,7 @@ struct NewConnection {
   std::string auth_type;  // empty: the provider's first auth type
   std::optional<boost::json::object> credentials;
   boost::json::object configuration;
+  boost::json::object user;  // {"id","email",...}: required by a per-user integration
 };
 
 // A connection as execute needs it. Immutable once built.
@@ -41,6 +42,8 @@ struct ResolvedConnection {
   std::optional<Injected> injected;                // credentials and integration headers to apply
   std::string inject_error;
   std::string base_url;                            // the integration's apiBaseUri; empty: the provider's
+  bool per_user = false;                           // only its user's executions may use it
+  std::string user_id;
   std::chrono::steady_clock::time_point loaded;
 };
 

@@ -93,6 +93,9 @@ ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
   if (rec.workspace_id != req.workspace_id || rec.project_id != req.project_id)
     return fail("CONNECTION_MISMATCH", "Connection does not belong to this workspace and project",
                 {{"connection_id", req.connection_id}});
+  if (conn->per_user && conn->user_id != req.user_id)
+    return fail("CONNECTION_MISMATCH", "Connection belongs to another user (a per-user integration)",
+                {{"connection_id", req.connection_id}});
   if (!who.allows_integration(rec.provider, rec.integration_id))
     return fail("ACCESS_DENIED", "The API key does not have access to this integration",
                 {{"integration", rec.integration_id}});

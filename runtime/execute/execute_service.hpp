@@ -28,6 +28,7 @@ struct ExecuteRequest {
   std::string project_id;
   std::string connection_id;
   std::string action;
+  std::string user_id;  // who the client acts for; required by connections of per-user integrations
   boost::json::object parameters;
 };
 

@@ -27,6 +27,7 @@ void add_connection_routes(Router& r, Services& s) {
     c.auth_type = opt_string(body, "auth_type").value_or("");
     c.credentials = opt_object(body, "credentials");
     c.configuration = opt_object(body, "configuration").value_or(json::object{});
+    c.user = opt_object(body, "user").value_or(json::object{});
     if (auto ws = opt_string(body, "workspace_id"); ws && *ws != ex.principal->workspace_id)
       throw ServiceError("forbidden", "the API key does not have access to workspace " + *ws, "workspace_id");
     if (!ex.principal->allows_project(c.project_id))

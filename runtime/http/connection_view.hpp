@@ -30,6 +30,8 @@ inline boost::json::object render_connection(const store::Connection& c, const s
                         {"updated_at", c.updated_at},
                         {"last_sync", nullptr}};
   if (!c.status_reason.empty()) o["status_reason"] = c.status_reason;
+  if (auto user = boost::json::parse(c.user_json, ec); !ec && user.is_object() && !user.as_object().empty())
+    o["user"] = std::move(user);
   return o;
 }
 

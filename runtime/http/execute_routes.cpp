@@ -98,6 +98,12 @@ void add_execute_routes(Router& r, Services& s) {
           ex, {"MISSING_REQUIRED_FIELDS", "Missing required fields in body", {{"missing_fields", missing}}});
     if (!wrong.empty())
       return send_failure(ex, {"INVALID_REQUEST", "Fields must be strings", {{"invalid_fields", wrong}}});
+    if (const json::value* u = body->if_contains("user_id"); u != nullptr && !u->is_null()) {
+      if (!u->is_string()) return send_failure(ex, {"INVALID_REQUEST", "user_id must be a string", {{"field", "user_id"}}});
+      req.user_id = std::string(u->get_string());
+    } else {
+      req.user_id = ex.header("X-User-Id");
+    }
     if (const json::value* p = body->if_contains("parameters"); p != nullptr && !p->is_null()) {
       if (!p->is_object())
         return send_failure(
@@ -124,6 +130,7 @@ void add_execute_routes(Router& r, Services& s) {
     auto body = read_object(ex, true);  // v1: the body is the parameters, and may be empty
     if (!body) return;
     req.connection_id = ex.param("connection_id");
+    req.user_id = ex.header("X-User-Id");
     req.action = ex.param("action");
     req.parameters = std::move(*body);
     req.request_id = ex.request_id();

@@ -289,6 +289,12 @@ ALTER TABLE connections ADD COLUMN status_reason TEXT NOT NULL DEFAULT '';
 CREATE INDEX executions_connection_started ON executions (connection_id, started_at);
 )sql";
 
+// The user a connection of a per-user integration belongs to, and the fields its headers'
+// ${user.*} variables expand to.
+const char* const kConnectionUserSql = R"sql(
+ALTER TABLE connections ADD COLUMN user_json TEXT NOT NULL DEFAULT '{}';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -298,6 +304,7 @@ const std::vector<Migration>& migrations() {
       {3, "oauth states", kOAuthStatesSqlite, kOAuthStatesPostgres},
       {4, "audit log", kAuditSqlite, kAuditPostgres},
       {5, "connection status reason, executions by connection", kStatusReasonSql, kStatusReasonSql},
+      {6, "connection user", kConnectionUserSql, kConnectionUserSql},
   };
   return all;
 }

@@ -53,6 +53,7 @@ struct Connection {
   std::string auth_type;                          // oauth2, api_key, basic, bearer, custom
   std::string status;         // connected, pending, disconnected, disabled, reauthorization_required
   std::string status_reason;  // why, when the status is not one a client chose
+  std::string user_json = "{}";  // the user a per-user connection belongs to: {"id","email",...}
   std::string configuration_json = "{}";          // non-secret settings
   std::optional<std::string> sealed_credentials;  // Vault::seal output; nullopt: none yet
   std::string created_at;

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, workspace_id, project_id, provider, integration_id, name, auth_type, status, configuration,"
-    " sealed_credentials, created_at, updated_at, status_reason FROM connections ";
+    " sealed_credentials, created_at, updated_at, status_reason, user_json FROM connections ";
 
 Connection read_connection(const RecordSet& rs, std::size_t row) {
   Connection c;
@@ -25,6 +25,7 @@ Connection read_connection(const RecordSet& rs, std::size_t row) {
   c.auth_type = text(rs, "auth_type", row);
   c.status = text(rs, "status", row);
   c.status_reason = text(rs, "status_reason", row);
+  c.user_json = text(rs, "user_json", row);
   c.configuration_json = text(rs, "configuration", row);
   c.sealed_credentials = optional_text(rs, "sealed_credentials", row);
   c.created_at = text(rs, "created_at", row);
@@ -64,12 +65,12 @@ void SqliteConnectionRepository::create(const Connection& c) {
   db_.run("creating connection", [&](Session& s) {
     Poco::Nullable<std::string> sealed = to_nullable(c.sealed_credentials);
     s << "INSERT INTO connections (id, workspace_id, project_id, provider, integration_id, name, auth_type,"
-         " status, configuration, sealed_credentials, created_at, updated_at, status_reason)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         " status, configuration, sealed_credentials, created_at, updated_at, status_reason, user_json)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         useRef(c.id), useRef(c.workspace_id), useRef(c.project_id), useRef(c.provider),
         useRef(c.integration_id), useRef(c.name), useRef(c.auth_type), useRef(c.status),
         useRef(c.configuration_json), use(sealed), useRef(c.created_at), useRef(c.updated_at),
-        useRef(c.status_reason), now;
+        useRef(c.status_reason), useRef(c.user_json), now;
   });
 }
 
@@ -109,10 +110,10 @@ void SqliteConnectionRepository::update(const Connection& c) {
     Statement st(s);
     st << "UPDATE connections SET workspace_id = ?, project_id = ?, provider = ?, integration_id = ?, name = ?,"
           " auth_type = ?, status = ?, configuration = ?, sealed_credentials = ?, updated_at = ?,"
-          " status_reason = ? WHERE id = ?",
+          " status_reason = ?, user_json = ? WHERE id = ?",
         useRef(c.workspace_id), useRef(c.project_id), useRef(c.provider), useRef(c.integration_id),
         useRef(c.name), useRef(c.auth_type), useRef(c.status), useRef(c.configuration_json), use(sealed),
-        useRef(c.updated_at), useRef(c.status_reason), useRef(c.id);
+        useRef(c.updated_at), useRef(c.status_reason), useRef(c.user_json), useRef(c.id);
     if (st.execute() == 0) throw NotFoundError("connection " + c.id + " does not exist");
   });
 }

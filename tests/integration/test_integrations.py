@@ -153,6 +153,30 @@ class IntegrationsTest(PlugboardTestCase):
         self.assertEqual(self.call("DELETE", f"/api/v2/integrations/{i['id']}").status, 204)
         self.assertApiError(self.call("GET", f"/api/v2/connections/{conn['id']}"), 404, "not_found")
 
+    def test_per_user_connections_belong_to_their_user(self):
+        fake = self.env.fake
+        i = self.create(name="Per User", mode="per-user", apiBaseUri=f"{fake.url}/api",
+                        headers={"X-User-Email": "${user.email}", "X-Tenant": "${tenant.id}"})
+        body = {"integration_id": i["id"], "project_id": self.project, "credentials": {"token": SLACK_TOKEN}}
+        self.assertApiError(self.call("POST", "/api/v2/connections", body), 400, "validation_error", "user.id")
+        body["user"] = {"id": "u-ada", "email": "ada@example.com"}
+        conn = self.call("POST", "/api/v2/connections", body).json
+        self.assertEqual(conn["user"], {"id": "u-ada", "email": "ada@example.com"})
+
+        fake.reset()
+        params = {"workspace_id": self.ws, "project_id": self.project, "connection_id": conn["id"],
+                  "action": "user-lookup", "parameters": {"email": "alice@example.com"}}
+        ok = self.call("POST", "/api/v2/execute", dict(params, user_id="u-ada"))
+        self.assertEqual(ok.status, 200, ok)
+        self.assertEqual(fake.requests()[-1]["headers"].get("X-User-Email"), "ada@example.com")
+        self.assertEqual(fake.requests()[-1]["headers"].get("X-Tenant"), self.ws)
+        self.assertExecuteError(self.call("POST", "/api/v2/execute", dict(params, user_id="u-bob")), 403,
+                                "CONNECTION_MISMATCH")
+        self.assertExecuteError(self.call("POST", "/api/v2/execute", params), 403, "CONNECTION_MISMATCH")
+        v1 = self.call("POST", f"/api/execute/{conn['id']}/user-lookup", {"email": "alice@example.com"},
+                       headers={"X-Workspace-ID": self.ws, "X-Project-ID": self.project, "X-User-Id": "u-ada"})
+        self.assertEqual(v1.status, 200, v1)
+
 
 if __name__ == "__main__":
     unittest.main()
