@@ -42,6 +42,8 @@ struct pb_call {
   bool refreshed = false;  // at most one refresh per call
   std::chrono::steady_clock::time_point deadline;
 
+  // Exactly past the deadline (remaining() rounds down, so it reaches 0 up to 1 ms early).
+  bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
   std::chrono::milliseconds remaining() const {
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

@@ -26,7 +26,7 @@ void host_log(pb_call* call, int32_t level, const char* msg, size_t len) {
     spdlog::log(lvl, "[{}] request_id={} {}", call->manifest->id, call->request_id, text);
 }
 
-int32_t host_is_cancelled(pb_call* call) { return call != nullptr && call->remaining().count() == 0 ? 1 : 0; }
+int32_t host_is_cancelled(pb_call* call) { return call != nullptr && call->expired() ? 1 : 0; }
 
 int64_t host_remaining_ms(pb_call* call) { return call != nullptr ? call->remaining().count() : 0; }
 
