@@ -30,7 +30,8 @@ std::string workspace_url(plugboard::Context& ctx) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(g_mutex);
-    if (auto it = g_urls.find(key); it != g_urls.end() && now - it->second.fetched < kFresh) return it->second.url;
+    if (auto it = g_urls.find(key); it != g_urls.end() && now - it->second.fetched < kFresh)
+      return it->second.url;
   }
   std::string url;
   try {

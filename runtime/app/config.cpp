@@ -51,13 +51,13 @@ void read_file(Config& c, const std::filesystem::path& file) {
   }
   if (root.IsNull()) return;
   const auto base = file.parent_path();
-  check_keys(where, root, "",
-             {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log"});
+  check_keys(
+      where, root, "",
+      {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log"});
   if (auto s = root["server"]) {
-    check_keys(
-        where, s, "server",
-        {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s", "max_body_bytes",
-         "public_url"});
+    check_keys(where, s, "server",
+               {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
+                "max_body_bytes", "public_url"});
     if (s["public_url"]) c.public_url = scalar<std::string>(where, s["public_url"], "server.public_url");
     if (s["host"]) c.server.host = scalar<std::string>(where, s["host"], "server.host");
     if (s["port"]) c.server.port = scalar<std::uint16_t>(where, s["port"], "server.port");
@@ -87,7 +87,8 @@ void read_file(Config& c, const std::filesystem::path& file) {
     if (auto r = v["retired_key_files"]) {
       if (!r.IsSequence()) fail(where, r, "vault.retired_key_files", "must be a list of file paths");
       for (const auto& f : r)
-        c.retired_key_files.push_back(resolve(base, scalar<std::string>(where, f, "vault.retired_key_files")));
+        c.retired_key_files.push_back(
+            resolve(base, scalar<std::string>(where, f, "vault.retired_key_files")));
     }
   }
   if (auto p = root["providers"]) {
@@ -108,7 +109,8 @@ void read_file(Config& c, const std::filesystem::path& file) {
   }
   if (auto o = root["outbound"]) {
     check_keys(where, o, "outbound", {"ca_file"});
-    if (o["ca_file"]) c.outbound_ca_file = resolve(base, scalar<std::string>(where, o["ca_file"], "outbound.ca_file"));
+    if (o["ca_file"])
+      c.outbound_ca_file = resolve(base, scalar<std::string>(where, o["ca_file"], "outbound.ca_file"));
   }
   if (auto l = root["log"]) {
     check_keys(where, l, "log", {"level"});
@@ -180,7 +182,8 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   if (c.master_key_file.empty()) c.master_key_file = c.data_dir / "master.key";
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::none_of(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return c.log_level == l; }))
-    throw ConfigError("log level '" + c.log_level + "' is not one of trace, debug, info, warn, error, critical, off");
+    throw ConfigError("log level '" + c.log_level +
+                      "' is not one of trace, debug, info, warn, error, critical, off");
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");

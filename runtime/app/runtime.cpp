@@ -30,7 +30,8 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   vault_ = std::make_unique<vault::Vault>(ring.vault());
   // OAuth states are signed with a key derived from the master key: every node sharing the
   // master key accepts the others' states, and no further secret needs keeping.
-  states_ = std::make_unique<auth::oauth2::StateService>(*store_, derive_key(ring.current.bytes(), "plugboard/oauth-state/v1"));
+  states_ = std::make_unique<auth::oauth2::StateService>(
+      *store_, derive_key(ring.current.bytes(), "plugboard/oauth-state/v1"));
   tenancy_ = std::make_unique<auth::TenancyService>(*store_);
   keys_ = std::make_unique<auth::ApiKeyService>(*store_);
   audit_ = std::make_unique<auth::AuditService>(*store_);
@@ -38,16 +39,17 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   http_options.ca_file = config_.outbound_ca_file.string();
   http_client_ = std::make_unique<net::HttpClient>(http_options);
   integrations_ = std::make_unique<execute::IntegrationService>(*store_, *vault_, registry_);
-  connections_ = std::make_unique<execute::ConnectionService>(*store_, *vault_, *tenancy_, registry_, *integrations_);
+  connections_ =
+      std::make_unique<execute::ConnectionService>(*store_, *vault_, *tenancy_, registry_, *integrations_);
   log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_);
   execute::ExecuteOptions opts;
   opts.default_deadline = config_.deadline;
   opts.base_urls = config_.provider_base_urls;
   tokens_ = std::make_unique<execute::TokenManager>(*connections_, *integrations_, *http_client_);
-  execute_ = std::make_unique<execute::ExecuteService>(registry_, *tenancy_, *connections_, *log_, *http_client_, opts,
-                                                       tokens_.get());
-  oauth_ = std::make_unique<execute::OAuthService>(*states_, *integrations_, *connections_, *tenancy_, *tokens_,
-                                                   *http_client_);
+  execute_ = std::make_unique<execute::ExecuteService>(registry_, *tenancy_, *connections_, *log_,
+                                                       *http_client_, opts, tokens_.get());
+  oauth_ = std::make_unique<execute::OAuthService>(*states_, *integrations_, *connections_, *tenancy_,
+                                                   *tokens_, *http_client_);
 }
 
 Runtime::~Runtime() { stop(); }
@@ -61,8 +63,8 @@ void Runtime::load_plugins() {
 }
 
 std::uint16_t Runtime::serve() {
-  http::Services services{registry_, *keys_,    *tenancy_, *integrations_, *connections_,
-                          *execute_,  *audit_, *tokens_,  *oauth_};
+  http::Services services{registry_, *keys_,  *tenancy_, *integrations_, *connections_,
+                          *execute_, *audit_, *tokens_,  *oauth_};
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
   const std::string base = !config_.public_url.empty()

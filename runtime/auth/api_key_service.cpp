@@ -69,7 +69,9 @@ std::vector<store::ApiKey> ApiKeyService::list(const std::string& workspace_id, 
   return store_.api_keys().list(workspace_id, page);
 }
 
-std::int64_t ApiKeyService::count(const std::string& workspace_id) { return store_.api_keys().count(workspace_id); }
+std::int64_t ApiKeyService::count(const std::string& workspace_id) {
+  return store_.api_keys().count(workspace_id);
+}
 
 std::optional<store::ApiKey> ApiKeyService::get(const std::string& workspace_id, const std::string& id) {
   auto k = store_.api_keys().get(id);
@@ -93,7 +95,8 @@ std::shared_ptr<const Principal> ApiKeyService::authenticate(std::string_view pr
   std::shared_ptr<Cached> entry;
   {
     std::shared_lock lock(mutex_);
-    if (auto it = by_hash_.find(hash); it != by_hash_.end() && now - it->second->loaded < ttl_) entry = it->second;
+    if (auto it = by_hash_.find(hash); it != by_hash_.end() && now - it->second->loaded < ttl_)
+      entry = it->second;
   }
   if (!entry) {
     auto record = store_.api_keys().find_by_hash(hash);
@@ -107,8 +110,9 @@ std::shared_ptr<const Principal> ApiKeyService::authenticate(std::string_view pr
   const auto& principal = entry->principal;
   const auto wall = std::chrono::system_clock::now();
   if (!principal || principal->expires_at <= wall) return nullptr;
-  entry->unwritten_use.store(std::chrono::duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count(),
-                             std::memory_order_relaxed);
+  entry->unwritten_use.store(
+      std::chrono::duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count(),
+      std::memory_order_relaxed);
   return principal;
 }
 

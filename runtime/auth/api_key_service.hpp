@@ -5,12 +5,12 @@
 #include "auth/principal.hpp"
 #include "store/repositories.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
-#include <atomic>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 

@@ -32,7 +32,9 @@ bool is_headers(std::string_view field_name) { return normalized(field_name) == 
 
 // A fingerprint of a value no one should see: equal values give equal fingerprints, so a diff
 // notices a change, and it is redacted before it is written anyway.
-std::string fingerprint(std::string_view secret) { return "sha256:" + vault::sha256_hex(secret).substr(0, 16); }
+std::string fingerprint(std::string_view secret) {
+  return "sha256:" + vault::sha256_hex(secret).substr(0, 16);
+}
 
 json::value fingerprint_or_null(const std::optional<std::string>& sealed) {
   return sealed ? json::value(fingerprint(*sealed)) : json::value(nullptr);
@@ -55,8 +57,8 @@ bool is_identity(std::string_view field) { return field == "id" || field == "wor
 
 // null, "", [] and {}: nothing worth listing when a resource is created or deleted.
 bool is_blank(const json::value& v) {
-  return v.is_null() || (v.is_string() && v.get_string().empty()) || (v.is_array() && v.get_array().empty()) ||
-         (v.is_object() && v.get_object().empty());
+  return v.is_null() || (v.is_string() && v.get_string().empty()) ||
+         (v.is_array() && v.get_array().empty()) || (v.is_object() && v.get_object().empty());
 }
 
 constexpr std::array kActions{"create", "update", "delete", "revoke"};
@@ -74,9 +76,12 @@ store::AuditPosition decode_cursor(std::string cursor) {
   const auto bad = [] { return ServiceError::invalid("cursor", "cursor is not one this server issued"); };
   if (cursor.empty() || cursor.size() > 200) throw bad();
   for (char& c : cursor) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/') throw bad();
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/')
+      throw bad();
   }
   std::string plain;
   try {
@@ -105,9 +110,9 @@ bool looks_secret(std::string_view field_name) {
   if (n == "basictokenauth") return false;
   for (const std::string_view about : {"uri", "url", "name", "location", "type", "prefix"})
     if (ends_with(n, about)) return false;
-  for (const std::string_view word : {"secret", "token", "password", "passwd", "passphrase", "credential",
-                                      "apikey", "accesskey", "privatekey", "signingkey", "authorization",
-                                      "cookie", "sealed"})
+  for (const std::string_view word :
+       {"secret", "token", "password", "passwd", "passphrase", "credential", "apikey", "accesskey",
+        "privatekey", "signingkey", "authorization", "cookie", "sealed"})
     if (n.find(word) != std::string::npos) return true;
   return n == "key" || ends_with(n, "key") || n == "pass" || n == "pwd";
 }
@@ -136,7 +141,8 @@ json::object redact_secrets(const json::object& fields) {
   return out;
 }
 
-json::object audit_changes(std::string_view action, const json::object& old_values, const json::object& new_values) {
+json::object audit_changes(std::string_view action, const json::object& old_values,
+                           const json::object& new_values) {
   json::object changes;
   if (action == "create") {
     for (const auto& kv : new_values)
@@ -177,7 +183,8 @@ json::object audit_view(const store::Integration& i, const std::optional<json::o
     header_view = std::move(names);
   }
   json::value icon = nullptr;
-  if (i.icon) icon = json::object{{"contentType", i.icon_content_type}, {"sha256", vault::sha256_hex(*i.icon)}};
+  if (i.icon)
+    icon = json::object{{"contentType", i.icon_content_type}, {"sha256", vault::sha256_hex(*i.icon)}};
   return {{"workspaceId", i.workspace_id},
           {"name", i.name},
           {"slug", i.slug},
@@ -258,7 +265,8 @@ void AuditService::record(const Principal* who, std::string request_id, std::str
 
     auto text_of = [&](const char* field) -> std::string {
       for (const json::object* o : {&new_values, &old_values})
-        if (const auto* v = o->if_contains(field); v != nullptr && v->is_string()) return std::string(v->get_string());
+        if (const auto* v = o->if_contains(field); v != nullptr && v->is_string())
+          return std::string(v->get_string());
       return {};
     };
     e.id = vault::new_uuid();
@@ -279,16 +287,19 @@ void AuditService::record(const Principal* who, std::string request_id, std::str
   } catch (const std::exception& ex) {
     spdlog::error("request_id={} audit entry for {} {} {} could not be written: {}", e.request_id, e.action,
                   e.resource_type, e.resource_id, ex.what());
-    throw ServiceError("internal", "the change was applied but could not be recorded in the audit log; see the "
-                                   "server log for request " + e.request_id);
+    throw ServiceError("internal",
+                       "the change was applied but could not be recorded in the audit log; see the "
+                       "server log for request " +
+                           e.request_id);
   }
 }
 
 AuditPage AuditService::list(const store::AuditFilter& filter, const std::optional<std::string>& cursor,
                              std::int64_t limit) {
-  if (limit < 1 || limit > 500) throw ServiceError::invalid("limit", "limit must be an integer from 1 to 500");
+  if (limit < 1 || limit > 500)
+    throw ServiceError::invalid("limit", "limit must be an integer from 1 to 500");
   if (filter.action && std::find(kActions.begin(), kActions.end(), *filter.action) == kActions.end())
-      throw ServiceError::invalid("action", "action must be one of create, update, delete, revoke");
+    throw ServiceError::invalid("action", "action must be one of create, update, delete, revoke");
   std::optional<store::AuditPosition> after;
   if (cursor) after = decode_cursor(*cursor);
   AuditPage page;

@@ -86,7 +86,8 @@ class AuditService {
 
   // Newest first. `cursor` is a next_cursor from an earlier page of the same filter
   // (validation_error "cursor" when it is not one); limit is 1..500.
-  AuditPage list(const store::AuditFilter& filter, const std::optional<std::string>& cursor, std::int64_t limit);
+  AuditPage list(const store::AuditFilter& filter, const std::optional<std::string>& cursor,
+                 std::int64_t limit);
 
   // Seed 001's shape: {"id","timestamp","user","userKeyId","action","resourceType",
   // "resourceId","changes","requestId"}.

@@ -10,7 +10,8 @@ namespace {
 
 // Seed 002's header variables: ${tenant.id} (the workspace) and ${user.<field>} (the
 // connection's user). A variable with no value is left in place for the caller to refuse.
-std::string expand_variables(std::string value, const std::string& workspace_id, const boost::json::object& user) {
+std::string expand_variables(std::string value, const std::string& workspace_id,
+                             const boost::json::object& user) {
   std::size_t pos = 0;
   while ((pos = value.find("${", pos)) != std::string::npos) {
     const auto close = value.find('}', pos);
@@ -38,7 +39,11 @@ std::string expand_variables(std::string value, const std::string& workspace_id,
 ConnectionService::ConnectionService(store::Store& store, const vault::Vault& vault,
                                      auth::TenancyService& tenancy, const plugins::RegistryHandle& registry,
                                      IntegrationService& integrations, std::chrono::seconds cache_ttl)
-    : store_(store), vault_(vault), tenancy_(tenancy), registry_(registry), integrations_(integrations),
+    : store_(store),
+      vault_(vault),
+      tenancy_(tenancy),
+      registry_(registry),
+      integrations_(integrations),
       ttl_(cache_ttl) {}
 
 store::Connection ConnectionService::create(const std::string& workspace_id, const NewConnection& c) {
@@ -49,10 +54,12 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
                                 "project " + c.project_id + " does not exist in this workspace");
   auto integration = integrations_.find(workspace_id, c.integration_id);
   if (!integration)
-    throw ServiceError::invalid("integration_id", "no integration or provider '" + c.integration_id + "' exists");
+    throw ServiceError::invalid("integration_id",
+                                "no integration or provider '" + c.integration_id + "' exists");
   auto plugin = registry_.get()->find(integration->type);
   if (!plugin)
-    throw ServiceError::invalid("integration_id", "the plugin of provider '" + integration->type + "' is not loaded");
+    throw ServiceError::invalid("integration_id",
+                                "the plugin of provider '" + integration->type + "' is not loaded");
   const auto& m = plugin->manifest;
   const plugins::AuthType* auth = nullptr;
   const std::string requested = c.auth_type == "apikey" ? "api_key" : c.auth_type;
@@ -88,7 +95,8 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   rec.auth_type = auth != nullptr ? auth->type : "none";
   // Without credentials a connection waits for them (OAuth or a later update), unless the
   // provider needs none.
-  const bool shared_key = auth != nullptr && auth->type == "api_key" && integration->sealed_api_key.has_value();
+  const bool shared_key =
+      auth != nullptr && auth->type == "api_key" && integration->sealed_api_key.has_value();
   rec.status = c.credentials || auth == nullptr || shared_key ? "connected" : "pending";
   rec.configuration_json = boost::json::serialize(c.configuration);
   for (const auto& kv : c.user)
@@ -97,8 +105,9 @@ store::Connection ConnectionService::create(const std::string& workspace_id, con
   if (integration->mode == "per-user") {
     const auto* id = c.user.if_contains("id");
     if (id == nullptr || id->get_string().empty())
-      throw ServiceError::invalid("user.id", "integration " + integration->slug +
-                                                 " is per-user: the connection needs the user it belongs to (user.id)");
+      throw ServiceError::invalid("user.id",
+                                  "integration " + integration->slug +
+                                      " is per-user: the connection needs the user it belongs to (user.id)");
   }
   rec.user_json = boost::json::serialize(c.user);
   if (c.credentials) rec.sealed_credentials = vault_.seal(boost::json::serialize(*c.credentials));
@@ -164,8 +173,10 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
   // headers with ${tenant.id} and ${user.<field>} filled in.
   Injected extra;
   boost::json::object user;
-  if (auto u = boost::json::parse(record.user_json, ec); !ec && u.is_object()) user = std::move(u.as_object());
-  if (const auto* id = user.if_contains("id"); id != nullptr && id->is_string()) r->user_id = std::string(id->get_string());
+  if (auto u = boost::json::parse(record.user_json, ec); !ec && u.is_object())
+    user = std::move(u.as_object());
+  if (const auto* id = user.if_contains("id"); id != nullptr && id->is_string())
+    r->user_id = std::string(id->get_string());
   std::optional<plugins::Injection> api_key_rule;
   if (auto integration = integrations_.find(record.workspace_id, record.integration_id)) {
     r->base_url = integration->api_base_uri;
@@ -180,16 +191,17 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
       }
       if (!integration->api_key_name.empty()) {  // the integration names where the key goes
         api_key_rule.emplace();
-        (integration->api_key_location == "query" ? api_key_rule->query : api_key_rule->headers)
-            [integration->api_key_name] = "${api_key}";
+        (integration->api_key_location == "query" ? api_key_rule->query
+                                                  : api_key_rule->headers)[integration->api_key_name] =
+            "${api_key}";
       }
     }
     try {
       for (const auto& kv : integrations_.headers(*integration)) {
         std::string value = expand_variables(std::string(kv.value().as_string()), record.workspace_id, user);
         if (value.find("${") != std::string::npos)
-          r->inject_error =
-              "integration header " + std::string(kv.key()) + " names a variable this connection has no value for";
+          r->inject_error = "integration header " + std::string(kv.key()) +
+                            " names a variable this connection has no value for";
         extra.headers.emplace_back(kv.key(), std::move(value));
       }
     } catch (const vault::DecryptionError& e) {
@@ -254,7 +266,8 @@ store::Connection ConnectionService::patch(const std::string& workspace_id, cons
   if (rec->status == "disconnected")
     throw ServiceError("conflict", "connection " + id + " is disconnected; create a new one");
   if (name) {
-    if (name->empty() || name->size() > 200) throw ServiceError::invalid("name", "name must be 1 to 200 characters");
+    if (name->empty() || name->size() > 200)
+      throw ServiceError::invalid("name", "name must be 1 to 200 characters");
     rec->name = *name;
   }
   if (configuration) rec->configuration_json = boost::json::serialize(*configuration);
@@ -264,7 +277,8 @@ store::Connection ConnectionService::patch(const std::string& workspace_id, cons
         for (const auto& f : auth->fields) {
           const auto* v = credentials->if_contains(f.name);
           if (f.required && (v == nullptr || !v->is_string() || v->get_string().empty()))
-            throw ServiceError::invalid("credentials." + f.name, "credentials." + f.name + " is required (a non-empty string)");
+            throw ServiceError::invalid("credentials." + f.name,
+                                        "credentials." + f.name + " is required (a non-empty string)");
         }
     rec->sealed_credentials = vault_.seal(boost::json::serialize(*credentials));
     rec->status = "connected";

@@ -16,8 +16,8 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -41,8 +41,8 @@ struct ResolvedConnection {
   std::string decrypt_error;                       // set when the sealed credentials did not open
   std::optional<Injected> injected;                // credentials and integration headers to apply
   std::string inject_error;
-  std::string base_url;                            // the integration's apiBaseUri; empty: the provider's
-  bool per_user = false;                           // only its user's executions may use it
+  std::string base_url;   // the integration's apiBaseUri; empty: the provider's
+  bool per_user = false;  // only its user's executions may use it
   std::string user_id;
   std::chrono::steady_clock::time_point loaded;
 };
@@ -76,7 +76,8 @@ class ConnectionService {
   // Partial update: name, configuration, credentials (replaced whole), status (connected or
   // disabled). Throws ServiceError.
   store::Connection patch(const std::string& workspace_id, const std::string& id,
-                          const std::optional<std::string>& name, const std::optional<boost::json::object>& configuration,
+                          const std::optional<std::string>& name,
+                          const std::optional<boost::json::object>& configuration,
                           const std::optional<boost::json::object>& credentials,
                           const std::optional<std::string>& status);
   // Forgets the credentials and keeps the record, its executions and audit as disconnected.
@@ -97,10 +98,11 @@ class ConnectionService {
   std::chrono::seconds ttl_;
   std::shared_mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const ResolvedConnection>> cache_;
-  std::uint64_t cache_generation_ = 0;              // of the registry
+  std::uint64_t cache_generation_ = 0;               // of the registry
   std::uint64_t cache_integrations_generation_ = 0;  // of the integrations
   bool cache_current() const {
-    return cache_generation_ == registry_.generation() && cache_integrations_generation_ == integrations_.generation();
+    return cache_generation_ == registry_.generation() &&
+           cache_integrations_generation_ == integrations_.generation();
   }
 };
 

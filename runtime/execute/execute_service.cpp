@@ -123,11 +123,12 @@ ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
     return r;
   };
   if (rec.status != "connected" && rec.status != "pending")
-    return with_names(fail("CONNECTION_INACTIVE", "Connection is " + rec.status,
-                           rec.status_reason.empty()
-                               ? boost::json::object{{"status", rec.status}, {"connection_id", rec.id}}
-                               : boost::json::object{{"status", rec.status}, {"connection_id", rec.id},
-                                                     {"reason", rec.status_reason}}));
+    return with_names(
+        fail("CONNECTION_INACTIVE", "Connection is " + rec.status,
+             rec.status_reason.empty()
+                 ? boost::json::object{{"status", rec.status}, {"connection_id", rec.id}}
+                 : boost::json::object{
+                       {"status", rec.status}, {"connection_id", rec.id}, {"reason", rec.status_reason}}));
   if (!rec.sealed_credentials && !conn->credentials && conn->decrypt_error.empty() && rec.auth_type != "none")
     return with_names(
         fail("NO_CREDENTIALS", "No credentials found for connection", {{"connection_id", rec.id}}));
@@ -173,7 +174,8 @@ class CallRefresher final : public CredentialRefresher {
     const auto* at = conn_->credentials->if_contains("access_token");
     if (at == nullptr || !at->is_string()) return false;
     try {
-      auto fresh = tokens_.after_rejection(conn_->record.id, std::string(at->get_string()), call_.remaining());
+      auto fresh =
+          tokens_.after_rejection(conn_->record.id, std::string(at->get_string()), call_.remaining());
       if (!fresh || !fresh->credentials || !fresh->injected || fresh == conn_) return false;
       conn_ = std::move(fresh);
       call_.credentials = &*conn_->credentials;
@@ -201,7 +203,7 @@ void ExecuteService::prepare_call(pb_call& call, const plugins::Manifest& m, con
   call.credentials = conn.credentials ? &*conn.credentials : nullptr;
   call.injected = conn.injected ? &*conn.injected : nullptr;
   call.config = &conn.configuration;
-  call.base_url = !conn.base_url.empty()              ? std::string_view(conn.base_url)
+  call.base_url = !conn.base_url.empty()             ? std::string_view(conn.base_url)
                   : base != options_.base_urls.end() ? std::string_view(base->second)
                                                      : std::string_view(m.base_url);
   call.request_id = request_id;
@@ -219,12 +221,16 @@ ConnectionTest ExecuteService::test_connection(const auth::Principal& who, const
     throw ServiceError::not_found("connection " + connection_id);
   auto plugin = registry_.get()->find(conn->record.provider);
   if (!plugin) {
-    t.error = {"INTEGRATION_NOT_FOUND", "The connection's plugin is not loaded", {{"provider", conn->record.provider}}};
+    t.error = {"INTEGRATION_NOT_FOUND",
+               "The connection's plugin is not loaded",
+               {{"provider", conn->record.provider}}};
     return t;
   }
   const auto& rec = conn->record;
   if (rec.status != "connected" && rec.status != "pending") {
-    t.error = {"CONNECTION_INACTIVE", "Connection is " + rec.status, {{"status", rec.status}, {"reason", rec.status_reason}}};
+    t.error = {"CONNECTION_INACTIVE",
+               "Connection is " + rec.status,
+               {{"status", rec.status}, {"reason", rec.status_reason}}};
     return t;
   }
   if (!rec.sealed_credentials && !conn->credentials && rec.auth_type != "none") {
@@ -265,7 +271,8 @@ ConnectionTest ExecuteService::test_connection(const auth::Principal& who, const
     out = R"({"code":"PLUGIN_EXCEPTION","message":"plugin threw across the ABI boundary"})";
   }
   t.response_time_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+          .count();
   boost::system::error_code ec;
   auto v = boost::json::parse(out, ec);
   if (status == PB_OK && !ec && v.is_object()) {

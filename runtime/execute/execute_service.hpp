@@ -5,9 +5,9 @@
 
 #include "auth/principal.hpp"
 #include "auth/tenancy_service.hpp"
+#include "execute/call.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_error.hpp"
-#include "execute/call.hpp"
 #include "execute/execution_log.hpp"
 #include "execute/token_manager.hpp"
 #include "net/http_client.hpp"
@@ -61,8 +61,8 @@ struct ConnectionTest {
 class ExecuteService {
  public:
   ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
-                 ConnectionService& connections, ExecutionLog& log, net::HttpClient& http, ExecuteOptions options,
-                 TokenManager* tokens = nullptr);
+                 ConnectionService& connections, ExecutionLog& log, net::HttpClient& http,
+                 ExecuteOptions options, TokenManager* tokens = nullptr);
 
   ExecuteResult execute(const ExecuteRequest& req);
 

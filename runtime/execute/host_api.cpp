@@ -103,8 +103,10 @@ bool same_origin(std::string_view url, std::string_view base) {
 
 // The provider's way of saying the access token expired (its manifest's expiry rule).
 bool is_expiry_signal(const pb_call& call, const OutboundResponse& r) {
-  if (call.auth == nullptr || call.auth->type != "oauth2" || r.status != call.auth->expiry_status) return false;
-  return call.auth->expiry_body_contains.empty() || r.body.find(call.auth->expiry_body_contains) != std::string::npos;
+  if (call.auth == nullptr || call.auth->type != "oauth2" || r.status != call.auth->expiry_status)
+    return false;
+  return call.auth->expiry_body_contains.empty() ||
+         r.body.find(call.auth->expiry_body_contains) != std::string::npos;
 }
 
 // Decides whether a status is worth another attempt. 429 and 503 mean "not processed", so they

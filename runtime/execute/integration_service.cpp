@@ -26,8 +26,9 @@ std::string slugify(const std::string& name) {
 }
 
 bool valid_slug(const std::string& s) {
-  return !s.empty() && s.size() <= 100 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-' || c == '_'; });
+  return !s.empty() && s.size() <= 100 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::islower(c) || std::isdigit(c) || c == '-' || c == '_';
+  });
 }
 
 void check_url(const char* field, const std::string& url) {
@@ -45,7 +46,8 @@ std::string auth_type_for_api(const std::string& manifest_type) {
 
 void IntegrationService::apply(store::Integration& i, const IntegrationInput& in, bool creating) {
   if (in.name) {
-    if (in.name->empty() || in.name->size() > 200) throw ServiceError::invalid("name", "name is required (at most 200 characters)");
+    if (in.name->empty() || in.name->size() > 200)
+      throw ServiceError::invalid("name", "name is required (at most 200 characters)");
     i.name = *in.name;
   }
   if (creating) {
@@ -68,7 +70,8 @@ void IntegrationService::apply(store::Integration& i, const IntegrationInput& in
     throw ServiceError::invalid("type", "an integration's type cannot change; create another integration");
   }
   if (in.slug) {
-    if (!valid_slug(*in.slug)) throw ServiceError::invalid("slug", "slug must be lower-case letters, digits, - and _");
+    if (!valid_slug(*in.slug))
+      throw ServiceError::invalid("slug", "slug must be lower-case letters, digits, - and _");
     i.slug = *in.slug;
   } else if (creating) {
     i.slug = slugify(i.name);
@@ -76,21 +79,24 @@ void IntegrationService::apply(store::Integration& i, const IntegrationInput& in
   if (in.category) i.category = *in.category;
   if (in.description) i.description = *in.description;
   if (in.mode) {
-    if (*in.mode != "shared" && *in.mode != "per-user") throw ServiceError::invalid("mode", "mode must be shared or per-user");
+    if (*in.mode != "shared" && *in.mode != "per-user")
+      throw ServiceError::invalid("mode", "mode must be shared or per-user");
     i.mode = *in.mode;
   }
   if (in.auth_type) {
     const std::string t = manifest_auth_type(*in.auth_type);
     auto plugin = registry_.get()->find(i.type);
     if (plugin && plugin->manifest.find_auth(t) == nullptr)
-      throw ServiceError::invalid("authType", "provider " + i.type + " does not offer auth type " + *in.auth_type);
+      throw ServiceError::invalid("authType",
+                                  "provider " + i.type + " does not offer auth type " + *in.auth_type);
     i.auth_type = t;
   }
   if (in.scope) i.scope = *in.scope;
-  for (auto [field, from, to] : {std::tuple{"authUri", &in.auth_uri, &i.auth_uri}, std::tuple{"tokenUri", &in.token_uri, &i.token_uri},
-                                 std::tuple{"revocationUri", &in.revocation_uri, &i.revocation_uri},
-                                 std::tuple{"apiBaseUri", &in.api_base_uri, &i.api_base_uri},
-                                 std::tuple{"imageUrl", &in.image_url, &i.image_url}}) {
+  for (auto [field, from, to] :
+       {std::tuple{"authUri", &in.auth_uri, &i.auth_uri}, std::tuple{"tokenUri", &in.token_uri, &i.token_uri},
+        std::tuple{"revocationUri", &in.revocation_uri, &i.revocation_uri},
+        std::tuple{"apiBaseUri", &in.api_base_uri, &i.api_base_uri},
+        std::tuple{"imageUrl", &in.image_url, &i.image_url}}) {
     if (*from) {
       check_url(field, **from);
       *to = **from;
@@ -98,9 +104,11 @@ void IntegrationService::apply(store::Integration& i, const IntegrationInput& in
   }
   if (in.client_id) i.client_id = *in.client_id;
   if (in.client_secret)
-    i.sealed_client_secret = in.client_secret->empty() ? std::nullopt : std::optional(vault_.seal(*in.client_secret));
+    i.sealed_client_secret =
+        in.client_secret->empty() ? std::nullopt : std::optional(vault_.seal(*in.client_secret));
   if (in.basic_token_auth) i.basic_token_auth = *in.basic_token_auth;
-  if (in.api_key) i.sealed_api_key = in.api_key->empty() ? std::nullopt : std::optional(vault_.seal(*in.api_key));
+  if (in.api_key)
+    i.sealed_api_key = in.api_key->empty() ? std::nullopt : std::optional(vault_.seal(*in.api_key));
   if (in.api_key_location) {
     if (!in.api_key_location->empty() && *in.api_key_location != "header" && *in.api_key_location != "query")
       throw ServiceError::invalid("apiKeyLocation", "apiKeyLocation must be header or query");
@@ -115,7 +123,8 @@ void IntegrationService::apply(store::Integration& i, const IntegrationInput& in
           kv.value().get_string().find_first_of("\r\n") != boost::json::string::npos)
         throw ServiceError::invalid("headers", "header names and values must not contain line breaks");
     }
-    i.sealed_headers = in.headers->empty() ? std::nullopt : std::optional(vault_.seal(boost::json::serialize(*in.headers)));
+    i.sealed_headers =
+        in.headers->empty() ? std::nullopt : std::optional(vault_.seal(boost::json::serialize(*in.headers)));
   }
   if (in.data) i.data_json = boost::json::serialize(*in.data);
   if (in.sandbox) i.sandbox = *in.sandbox;
@@ -131,13 +140,15 @@ store::Integration IntegrationService::create(const std::string& workspace_id, c
   try {
     store_.integrations().create(i);
   } catch (const store::ConflictError&) {
-    throw ServiceError("conflict", "an integration named '" + i.name + "' (or with slug '" + i.slug + "') already exists");
+    throw ServiceError(
+        "conflict", "an integration named '" + i.name + "' (or with slug '" + i.slug + "') already exists");
   }
   changed();
   return i;
 }
 
-std::optional<store::Integration> IntegrationService::find(const std::string& workspace_id, const std::string& id_or_slug) {
+std::optional<store::Integration> IntegrationService::find(const std::string& workspace_id,
+                                                           const std::string& id_or_slug) {
   if (auto i = store_.integrations().get(id_or_slug); i && i->workspace_id == workspace_id) return i;
   if (auto i = store_.integrations().find_by_slug(workspace_id, id_or_slug)) return i;
   // A provider's default integration is made the first time it is asked for.
@@ -162,7 +173,8 @@ store::Integration IntegrationService::update(const std::string& workspace_id, c
   try {
     store_.integrations().update(i);
   } catch (const store::ConflictError&) {
-    throw ServiceError("conflict", "an integration named '" + i.name + "' (or with slug '" + i.slug + "') already exists");
+    throw ServiceError(
+        "conflict", "an integration named '" + i.name + "' (or with slug '" + i.slug + "') already exists");
   }
   changed();
   return i;
@@ -177,7 +189,8 @@ void IntegrationService::remove(const std::string& workspace_id, const std::stri
   changed();
 }
 
-std::vector<store::Integration> IntegrationService::list(const store::IntegrationFilter& filter, const store::Page& page) {
+std::vector<store::Integration> IntegrationService::list(const store::IntegrationFilter& filter,
+                                                         const store::Page& page) {
   ensure_defaults(filter.workspace_id);
   return store_.integrations().list(filter, page);
 }
@@ -187,16 +200,20 @@ std::int64_t IntegrationService::count(const store::IntegrationFilter& filter) {
   return store_.integrations().count(filter);
 }
 
-std::vector<store::ErrorSummary> IntegrationService::errors(const std::string& workspace_id, const std::string& id_or_slug) {
+std::vector<store::ErrorSummary> IntegrationService::errors(const std::string& workspace_id,
+                                                            const std::string& id_or_slug) {
   return store_.integrations().error_summary(get(workspace_id, id_or_slug).id);
 }
 
 void IntegrationService::set_icon(const std::string& workspace_id, const std::string& id_or_slug,
                                   const std::string& content_type, const std::string& bytes) {
-  static const std::set<std::string> kTypes{"image/png", "image/jpeg", "image/svg+xml", "image/gif", "image/webp"};
+  static const std::set<std::string> kTypes{"image/png", "image/jpeg", "image/svg+xml", "image/gif",
+                                            "image/webp"};
   if (kTypes.count(content_type) == 0)
-    throw ServiceError::invalid("Content-Type", "an icon must be image/png, image/jpeg, image/svg+xml, image/gif or image/webp");
-  if (bytes.empty() || bytes.size() > 256 * 1024) throw ServiceError::invalid("icon", "an icon must be 1 byte to 256 KiB");
+    throw ServiceError::invalid(
+        "Content-Type", "an icon must be image/png, image/jpeg, image/svg+xml, image/gif or image/webp");
+  if (bytes.empty() || bytes.size() > 256 * 1024)
+    throw ServiceError::invalid("icon", "an icon must be 1 byte to 256 KiB");
   store::Integration i = get(workspace_id, id_or_slug);
   i.icon = vault::base64_encode(bytes);
   i.icon_content_type = content_type;
@@ -215,8 +232,10 @@ void IntegrationService::clear_icon(const std::string& workspace_id, const std::
 
 void IntegrationService::set_share(const std::string& workspace_id, const std::string& id_or_slug,
                                    const std::string& principal, int access_level) {
-  if (principal.empty() || principal.size() > 200) throw ServiceError::invalid("principalId", "principalId is required");
-  if (access_level < 0 || access_level > 3) throw ServiceError::invalid("accessLevel", "accessLevel must be 0 to 3");
+  if (principal.empty() || principal.size() > 200)
+    throw ServiceError::invalid("principalId", "principalId is required");
+  if (access_level < 0 || access_level > 3)
+    throw ServiceError::invalid("accessLevel", "accessLevel must be 0 to 3");
   store::Integration i = get(workspace_id, id_or_slug);
   boost::json::array shares = boost::json::parse(i.shares_json).as_array();
   bool found = false;
@@ -225,7 +244,8 @@ void IntegrationService::set_share(const std::string& workspace_id, const std::s
       s.as_object()["accessLevel"] = access_level;
       found = true;
     }
-  if (!found) shares.push_back(boost::json::object{{"principalId", principal}, {"accessLevel", access_level}});
+  if (!found)
+    shares.push_back(boost::json::object{{"principalId", principal}, {"accessLevel", access_level}});
   i.shares_json = boost::json::serialize(shares);
   i.updated_at = store::now_iso();
   store_.integrations().update(i);
@@ -237,7 +257,9 @@ bool IntegrationService::remove_share(const std::string& workspace_id, const std
   boost::json::array shares = boost::json::parse(i.shares_json).as_array();
   auto before = shares.size();
   shares.erase(std::remove_if(shares.begin(), shares.end(),
-                              [&](const boost::json::value& s) { return s.as_object().at("principalId") == boost::json::value(principal); }),
+                              [&](const boost::json::value& s) {
+                                return s.as_object().at("principalId") == boost::json::value(principal);
+                              }),
                shares.end());
   if (shares.size() == before) return false;
   i.shares_json = boost::json::serialize(shares);

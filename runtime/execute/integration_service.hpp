@@ -22,8 +22,9 @@ namespace plugboard::execute {
 
 // What a create or update may set; absent fields are left as they are (update) or defaulted.
 struct IntegrationInput {
-  std::optional<std::string> name, slug, type, category, description, mode, auth_type, scope, auth_uri, token_uri,
-      revocation_uri, api_base_uri, client_id, client_secret, api_key, api_key_location, api_key_name, image_url;
+  std::optional<std::string> name, slug, type, category, description, mode, auth_type, scope, auth_uri,
+      token_uri, revocation_uri, api_base_uri, client_id, client_secret, api_key, api_key_location,
+      api_key_name, image_url;
   std::optional<bool> basic_token_auth, sandbox;
   std::optional<boost::json::object> headers, data;
 };
@@ -35,7 +36,8 @@ class IntegrationService {
 
   // All throw ServiceError (validation_error with the field, not_found, conflict).
   store::Integration create(const std::string& workspace_id, const IntegrationInput& in);
-  store::Integration update(const std::string& workspace_id, const std::string& id_or_slug, const IntegrationInput& in);
+  store::Integration update(const std::string& workspace_id, const std::string& id_or_slug,
+                            const IntegrationInput& in);
   void remove(const std::string& workspace_id, const std::string& id_or_slug);  // with its connections
   std::optional<store::Integration> find(const std::string& workspace_id, const std::string& id_or_slug);
   store::Integration get(const std::string& workspace_id, const std::string& id_or_slug);  // or not_found
@@ -43,12 +45,13 @@ class IntegrationService {
   std::int64_t count(const store::IntegrationFilter& filter);
   std::vector<store::ErrorSummary> errors(const std::string& workspace_id, const std::string& id_or_slug);
 
-  void set_icon(const std::string& workspace_id, const std::string& id_or_slug, const std::string& content_type,
-                const std::string& bytes);
+  void set_icon(const std::string& workspace_id, const std::string& id_or_slug,
+                const std::string& content_type, const std::string& bytes);
   void clear_icon(const std::string& workspace_id, const std::string& id_or_slug);
   void set_share(const std::string& workspace_id, const std::string& id_or_slug, const std::string& principal,
                  int access_level);
-  bool remove_share(const std::string& workspace_id, const std::string& id_or_slug, const std::string& principal);
+  bool remove_share(const std::string& workspace_id, const std::string& id_or_slug,
+                    const std::string& principal);
 
   // The integration's OAuth client secret, decrypted; empty when it has none.
   std::string client_secret(const store::Integration& i) const;

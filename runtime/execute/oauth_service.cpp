@@ -10,9 +10,12 @@ constexpr std::chrono::seconds kTokenTimeout{20};
 
 void require_oauth(const store::Integration& i) {
   if (i.auth_type != "oauth2")
-    throw ServiceError::invalid("integration", "integration " + i.slug + " does not use OAuth2 (authType " + i.auth_type + ")");
-  if (i.client_id.empty()) throw ServiceError::invalid("clientId", "integration " + i.slug + " has no clientId yet");
-  if (i.token_uri.empty()) throw ServiceError::invalid("tokenUri", "integration " + i.slug + " has no tokenUri");
+    throw ServiceError::invalid(
+        "integration", "integration " + i.slug + " does not use OAuth2 (authType " + i.auth_type + ")");
+  if (i.client_id.empty())
+    throw ServiceError::invalid("clientId", "integration " + i.slug + " has no clientId yet");
+  if (i.token_uri.empty())
+    throw ServiceError::invalid("tokenUri", "integration " + i.slug + " has no tokenUri");
 }
 
 }  // namespace
@@ -20,13 +23,16 @@ void require_oauth(const store::Integration& i) {
 AuthorizationStart OAuthService::start(const auth::Principal& who, const AuthorizationRequest& req) {
   auto integration = integrations_.get(who.workspace_id, req.integration);
   require_oauth(integration);
-  if (integration.auth_uri.empty()) throw ServiceError::invalid("authUri", "integration " + integration.slug + " has no authUri");
+  if (integration.auth_uri.empty())
+    throw ServiceError::invalid("authUri", "integration " + integration.slug + " has no authUri");
   if (req.project_id.empty()) throw ServiceError::invalid("project_id", "project_id is required");
   if (!tenancy_.project(who.workspace_id, req.project_id) || !who.allows_project(req.project_id))
-    throw ServiceError::invalid("project_id", "project " + req.project_id + " does not exist in this workspace");
+    throw ServiceError::invalid("project_id",
+                                "project " + req.project_id + " does not exist in this workspace");
   for (const auto* url : {&req.redirect_uri, &req.return_to})
     if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
-      throw ServiceError::invalid(url == &req.redirect_uri ? "redirect_uri" : "return_to", "must be an http(s) URL");
+      throw ServiceError::invalid(url == &req.redirect_uri ? "redirect_uri" : "return_to",
+                                  "must be an http(s) URL");
 
   auth::oauth2::PendingAuthorization pending;
   pending.workspace_id = who.workspace_id;
@@ -42,7 +48,8 @@ AuthorizationStart OAuthService::start(const auth::Principal& who, const Authori
   AuthorizationStart out;
   out.state = states_.issue(pending);
   out.redirect_uri = pending.redirect_uri;
-  out.url = auth::oauth2::authorize_url(tokens_.endpoints(integration), pending.redirect_uri, out.state, pkce.challenge);
+  out.url = auth::oauth2::authorize_url(tokens_.endpoints(integration), pending.redirect_uri, out.state,
+                                        pkce.challenge);
   out.expires_at = store::to_iso(std::chrono::system_clock::now() + states_.ttl());
   return out;
 }
@@ -68,8 +75,10 @@ OAuthService::Completed OAuthService::complete(const std::string& code, const st
   return {connections_.create(pending.workspace_id, c), pending.return_to};
 }
 
-store::Connection OAuthService::connect_client_credentials(const std::string& workspace_id, const std::string& integration_ref,
-                                                           const std::string& project_id, const std::string& name) {
+store::Connection OAuthService::connect_client_credentials(const std::string& workspace_id,
+                                                           const std::string& integration_ref,
+                                                           const std::string& project_id,
+                                                           const std::string& name) {
   auto integration = integrations_.get(workspace_id, integration_ref);
   require_oauth(integration);
   auto tokens = auth::oauth2::client_credentials(http_, tokens_.endpoints(integration), kTokenTimeout);

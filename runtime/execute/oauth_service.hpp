@@ -32,9 +32,14 @@ struct AuthorizationRequest {
 
 class OAuthService {
  public:
-  OAuthService(auth::oauth2::StateService& states, IntegrationService& integrations, ConnectionService& connections,
-               auth::TenancyService& tenancy, TokenManager& tokens, net::HttpClient& http)
-      : states_(states), integrations_(integrations), connections_(connections), tenancy_(tenancy), tokens_(tokens),
+  OAuthService(auth::oauth2::StateService& states, IntegrationService& integrations,
+               ConnectionService& connections, auth::TenancyService& tenancy, TokenManager& tokens,
+               net::HttpClient& http)
+      : states_(states),
+        integrations_(integrations),
+        connections_(connections),
+        tenancy_(tenancy),
+        tokens_(tokens),
         http_(http) {}
 
   // The URL the callback is reached at, as registered with the provider's OAuth app.
@@ -54,8 +59,9 @@ class OAuthService {
   Completed complete(const std::string& code, const std::string& state);
 
   // A connection for a service account: fetches a token with the client-credentials grant.
-  store::Connection connect_client_credentials(const std::string& workspace_id, const std::string& integration,
-                                               const std::string& project_id, const std::string& name);
+  store::Connection connect_client_credentials(const std::string& workspace_id,
+                                               const std::string& integration, const std::string& project_id,
+                                               const std::string& name);
 
  private:
   auth::oauth2::StateService& states_;

@@ -34,9 +34,11 @@ auth::oauth2::Endpoints TokenManager::endpoints(const store::Integration& i) con
   return e;
 }
 
-boost::json::object TokenManager::credentials_from(const auth::oauth2::TokenSet& t, const std::string& grant_type,
+boost::json::object TokenManager::credentials_from(const auth::oauth2::TokenSet& t,
+                                                   const std::string& grant_type,
                                                    const boost::json::object& previous) {
-  boost::json::object c{{"access_token", t.access_token}, {"token_type", t.token_type.empty() ? "Bearer" : t.token_type},
+  boost::json::object c{{"access_token", t.access_token},
+                        {"token_type", t.token_type.empty() ? "Bearer" : t.token_type},
                         {"grant_type", grant_type}};
   std::string refresh = t.refresh_token.empty() ? field(previous, "refresh_token") : t.refresh_token;
   if (!refresh.empty()) c["refresh_token"] = refresh;
@@ -71,7 +73,8 @@ std::shared_ptr<std::mutex> TokenManager::lock_for(const std::string& connection
     weak = strong;
   }
   if (locks_.size() > 10000)  // forget locks nobody holds
-    for (auto it = locks_.begin(); it != locks_.end();) it = it->second.expired() ? locks_.erase(it) : std::next(it);
+    for (auto it = locks_.begin(); it != locks_.end();)
+      it = it->second.expired() ? locks_.erase(it) : std::next(it);
   return strong;
 }
 
@@ -80,7 +83,8 @@ std::shared_ptr<const ResolvedConnection> TokenManager::refresh(const ResolvedCo
   const auto& rec = current.record;
   auto integration = integrations_.find(rec.workspace_id, rec.integration_id);
   if (!integration)
-    throw TokenRefreshFailure{{"EXECUTION_FAILED", "The connection's integration no longer exists", {{"connection_id", rec.id}}}};
+    throw TokenRefreshFailure{
+        {"EXECUTION_FAILED", "The connection's integration no longer exists", {{"connection_id", rec.id}}}};
   const auto e = endpoints(*integration);
   const boost::json::object& creds = *current.credentials;
   const std::string grant = field(creds, "grant_type");
@@ -91,31 +95,39 @@ std::shared_ptr<const ResolvedConnection> TokenManager::refresh(const ResolvedCo
     } else {
       const std::string refresh_token = field(creds, "refresh_token");
       if (refresh_token.empty()) {
-        connections_.mark_needs_reauthorization(rec.id, "the access token expired and there is no refresh token");
-        throw TokenRefreshFailure{{"CONNECTION_INACTIVE", "The connection needs to be authorized again",
+        connections_.mark_needs_reauthorization(rec.id,
+                                                "the access token expired and there is no refresh token");
+        throw TokenRefreshFailure{{"CONNECTION_INACTIVE",
+                                   "The connection needs to be authorized again",
                                    {{"status", "reauthorization_required"}, {"reason", "no refresh token"}}}};
       }
       tokens = auth::oauth2::refresh(http_, e, refresh_token, budget);
     }
-    connections_.store_credentials(rec.id, credentials_from(tokens, grant.empty() ? "authorization_code" : grant, creds));
+    connections_.store_credentials(
+        rec.id, credentials_from(tokens, grant.empty() ? "authorization_code" : grant, creds));
     spdlog::info("connection {}: access token refreshed", rec.id);
     return connections_.reload(rec.id);
   } catch (const auth::oauth2::TokenError& err) {
     if (err.needs_reauthorization()) {
       const std::string reason = err.error() + (err.description().empty() ? "" : ": " + err.description());
       connections_.mark_needs_reauthorization(rec.id, reason);
-      spdlog::warn("connection {}: refresh refused ({}); it needs to be authorized again", rec.id, err.error());
-      throw TokenRefreshFailure{{"CONNECTION_INACTIVE", "The connection needs to be authorized again",
-                                 {{"status", "reauthorization_required"}, {"reason", reason}, {"connection_id", rec.id}}}};
+      spdlog::warn("connection {}: refresh refused ({}); it needs to be authorized again", rec.id,
+                   err.error());
+      throw TokenRefreshFailure{
+          {"CONNECTION_INACTIVE",
+           "The connection needs to be authorized again",
+           {{"status", "reauthorization_required"}, {"reason", reason}, {"connection_id", rec.id}}}};
     }
-    throw TokenRefreshFailure{{"EXECUTION_FAILED", "Refreshing the access token failed",
-                               {{"error_code", "TOKEN_REFRESH_FAILED"}, {"provider_error", err.error()},
+    throw TokenRefreshFailure{{"EXECUTION_FAILED",
+                               "Refreshing the access token failed",
+                               {{"error_code", "TOKEN_REFRESH_FAILED"},
+                                {"provider_error", err.error()},
                                 {"retryable", err.transient()}}}};
   }
 }
 
-std::shared_ptr<const ResolvedConnection> TokenManager::ensure_fresh(std::shared_ptr<const ResolvedConnection> conn,
-                                                                     std::chrono::milliseconds budget) {
+std::shared_ptr<const ResolvedConnection> TokenManager::ensure_fresh(
+    std::shared_ptr<const ResolvedConnection> conn, std::chrono::milliseconds budget) {
   if (!needs_refresh(*conn)) return conn;
   auto lock = lock_for(conn->record.id);
   std::lock_guard guard(*lock);
@@ -126,14 +138,15 @@ std::shared_ptr<const ResolvedConnection> TokenManager::ensure_fresh(std::shared
   return refresh(*current, budget);
 }
 
-std::shared_ptr<const ResolvedConnection> TokenManager::after_rejection(const std::string& connection_id,
-                                                                        const std::string& rejected_access_token,
-                                                                        std::chrono::milliseconds budget) {
+std::shared_ptr<const ResolvedConnection> TokenManager::after_rejection(
+    const std::string& connection_id, const std::string& rejected_access_token,
+    std::chrono::milliseconds budget) {
   auto lock = lock_for(connection_id);
   std::lock_guard guard(*lock);
   auto current = connections_.reload(connection_id);
   if (!current || !current->credentials || current->record.auth_type != "oauth2") return current;
-  if (field(*current->credentials, "access_token") != rejected_access_token) return current;  // already refreshed
+  if (field(*current->credentials, "access_token") != rejected_access_token)
+    return current;  // already refreshed
   return refresh(*current, budget);
 }
 

@@ -46,7 +46,8 @@ class TokenManager {
   auth::oauth2::Endpoints endpoints(const store::Integration& integration) const;
 
   // Credentials to store for a token set, keeping `previous`'s refresh token when none came.
-  static boost::json::object credentials_from(const auth::oauth2::TokenSet& tokens, const std::string& grant_type,
+  static boost::json::object credentials_from(const auth::oauth2::TokenSet& tokens,
+                                              const std::string& grant_type,
                                               const boost::json::object& previous = {});
 
   // Best effort: revokes a connection's tokens at the integration's revocation endpoint.
@@ -56,7 +57,8 @@ class TokenManager {
  private:
   bool needs_refresh(const ResolvedConnection& conn) const;
   std::shared_ptr<std::mutex> lock_for(const std::string& connection_id);
-  std::shared_ptr<const ResolvedConnection> refresh(const ResolvedConnection& current, std::chrono::milliseconds budget);
+  std::shared_ptr<const ResolvedConnection> refresh(const ResolvedConnection& current,
+                                                    std::chrono::milliseconds budget);
 
   ConnectionService& connections_;
   IntegrationService& integrations_;

@@ -103,8 +103,8 @@ void add_api_key_routes(Router& r, Services& s) {
       throw ServiceError::not_found("API key " + ex.param("id"));
     auto after = s.keys.get(ex.principal->workspace_id, before->id).value_or(*before);
     after.revoked = true;
-    s.audit.record(ex.principal.get(), ex.request_id(), "revoke", "api_key", before->id, auth::audit_view(*before),
-                   auth::audit_view(after));
+    s.audit.record(ex.principal.get(), ex.request_id(), "revoke", "api_key", before->id,
+                   auth::audit_view(*before), auth::audit_view(after));
     ex.send_text(204, "application/json", "");
   });
 }

@@ -22,7 +22,9 @@ std::optional<std::string> date_query(const Exchange& ex, const char* name, bool
   std::string text = *s;
   if (std::regex_match(text, kDate)) text += end_of_day ? "T23:59:59Z" : "T00:00:00Z";
   auto t = store::parse_iso(text);
-  if (!t) throw ServiceError::invalid(name, std::string(name) + " must be an ISO 8601 time, e.g. 2024-01-15T12:00:00Z");
+  if (!t)
+    throw ServiceError::invalid(name,
+                                std::string(name) + " must be an ISO 8601 time, e.g. 2024-01-15T12:00:00Z");
   // system_clock spans 1678..2261 only; bounds beyond it are clamped, not wrapped around.
   const int year = std::stoi(text.substr(0, 4));
   if (year >= 2200) return "9999-12-31T23:59:59Z";
@@ -35,7 +37,8 @@ void send_page(Exchange& ex, Services& s, store::AuditFilter f) {
   f.resource_id = ex.query("resource_id");
   if (auto type = ex.query("resource_type")) {
     if (*type != "integration" && *type != "connection" && *type != "api_key")
-      throw ServiceError::invalid("resource_type", "resource_type must be one of integration, connection, api_key");
+      throw ServiceError::invalid("resource_type",
+                                  "resource_type must be one of integration, connection, api_key");
     f.resource_type = *type;
   }
   f.since = date_query(ex, "start_date", false);
@@ -47,7 +50,8 @@ void send_page(Exchange& ex, Services& s, store::AuditFilter f) {
   json::array entries;
   for (const auto& e : page.entries) entries.push_back(auth::AuditService::render(e));
   ex.send_json(200, json::object{{"entries", std::move(entries)},
-                                 {"next_cursor", page.next_cursor ? json::value(*page.next_cursor) : json::value(nullptr)},
+                                 {"next_cursor",
+                                  page.next_cursor ? json::value(*page.next_cursor) : json::value(nullptr)},
                                  {"limit", limit}});
 }
 

@@ -2,9 +2,9 @@
 #include "auth/audit_service.hpp"
 #include "http/connection_view.hpp"
 #include "http/request_parsing.hpp"
-#include "store/iso_time.hpp"
 #include "http/router.hpp"
 #include "http/services.hpp"
+#include "store/iso_time.hpp"
 
 namespace plugboard::http {
 namespace {
@@ -54,7 +54,8 @@ void add_connection_routes(Router& r, Services& s) {
       f.status = ex.query("status");
       f.project_id = ex.query("project_id");
       f.project_ids = ex.principal->projects;  // a narrowed key's limit, applied in the query
-      for (const auto& c : s.connections.list(f, page)) list.push_back(render(c, s.connections.credential_fields(c)));
+      for (const auto& c : s.connections.list(f, page))
+        list.push_back(render(c, s.connections.credential_fields(c)));
       total = s.connections.count(f);
     }
     ex.send_json(200, json::object{{"connections", std::move(list)},
@@ -72,11 +73,14 @@ void add_connection_routes(Router& r, Services& s) {
 
   r.add("PATCH", "/api/v2/connections/{id}", Access::write, [&s](Exchange& ex) {
     auto c = s.connections.get(ex.principal->workspace_id, ex.param("id"));
-    if (!c || !ex.principal->allows_project(c->project_id)) throw ServiceError::not_found("connection " + ex.param("id"));
+    if (!c || !ex.principal->allows_project(c->project_id))
+      throw ServiceError::not_found("connection " + ex.param("id"));
     auto body = require_object_body(ex);
     for (const auto& kv : body)
-      if (kv.key() != "name" && kv.key() != "configuration" && kv.key() != "credentials" && kv.key() != "status")
-        throw ServiceError::invalid(std::string(kv.key()), "only name, configuration, credentials and status can change");
+      if (kv.key() != "name" && kv.key() != "configuration" && kv.key() != "credentials" &&
+          kv.key() != "status")
+        throw ServiceError::invalid(std::string(kv.key()),
+                                    "only name, configuration, credentials and status can change");
     auto updated = s.connections.patch(ex.principal->workspace_id, c->id, opt_string(body, "name"),
                                        opt_object(body, "configuration"), opt_object(body, "credentials"),
                                        opt_string(body, "status"));
@@ -92,10 +96,12 @@ void add_connection_routes(Router& r, Services& s) {
     if (!c || !ex.principal->allows_project(c->project_id))
       throw ServiceError::not_found("connection " + ex.param("id"));
     bool revoked = true;
-    if (auto resolved = s.connections.resolve(c->id)) revoked = s.tokens.revoke(*resolved, std::chrono::seconds(10));
+    if (auto resolved = s.connections.resolve(c->id))
+      revoked = s.tokens.revoke(*resolved, std::chrono::seconds(10));
     s.connections.disconnect(ex.principal->workspace_id, c->id);
     if (c->status != "disconnected")
-      s.audit.record(ex.principal.get(), ex.request_id(), "delete", "connection", c->id, auth::audit_view(*c), {});
+      s.audit.record(ex.principal.get(), ex.request_id(), "delete", "connection", c->id, auth::audit_view(*c),
+                     {});
     if (!revoked) ex.set_header("Warning", "199 - \"tokens could not be revoked at the provider\"");
     ex.send_text(204, "application/json", "");
   });
@@ -106,30 +112,39 @@ void add_connection_routes(Router& r, Services& s) {
     json::object details = std::move(t.details);
     details["response_time_ms"] = t.response_time_ms;
     if (t.ok)
-      return ex.send_json(200, json::object{{"status", "success"}, {"message", "Connection test successful"}, {"details", details}});
-    details["error"] = json::object{{"code", t.error.code}, {"message", t.error.message}, {"details", t.error.details}};
+      return ex.send_json(
+          200, json::object{
+                   {"status", "success"}, {"message", "Connection test successful"}, {"details", details}});
+    details["error"] =
+        json::object{{"code", t.error.code}, {"message", t.error.message}, {"details", t.error.details}};
     ex.send_json(200, json::object{{"status", "failed"}, {"message", t.error.message}, {"details", details}});
   });
 
   // Health from today's executions, and today's usage.
   r.add("GET", "/api/v2/connections/{id}/status", Access::read, [&s](Exchange& ex) {
     auto c = s.connections.get(ex.principal->workspace_id, ex.param("id"));
-    if (!c || !ex.principal->allows_project(c->project_id)) throw ServiceError::not_found("connection " + ex.param("id"));
+    if (!c || !ex.principal->allows_project(c->project_id))
+      throw ServiceError::not_found("connection " + ex.param("id"));
     const std::string today = store::now_iso().substr(0, 10) + "T00:00:00Z";
     auto u = s.connections.usage(c->id, today);
     std::string health = "unknown";
-    if (c->status != "connected") health = "down";
-    else if (u.total > 0) health = u.errors * 10 > u.total ? (u.errors * 2 > u.total ? "down" : "degraded") : "healthy";
-    json::object out{{"id", c->id},
-                     {"status", c->status},
-                     {"health", health},
-                     {"usage", json::object{{"date", today.substr(0, 10)},
-                                            {"executions", u.total},
-                                            {"successful", u.total - u.errors},
-                                            {"failed", u.errors},
-                                            {"error_rate", u.total > 0 ? static_cast<double>(u.errors) / static_cast<double>(u.total) : 0.0},
-                                            {"avg_response_time_ms", u.total > 0 ? u.total_duration_ms / u.total : 0}}},
-                     {"last_execution_at", u.last_at.empty() ? json::value(nullptr) : json::value(u.last_at)}};
+    if (c->status != "connected")
+      health = "down";
+    else if (u.total > 0)
+      health = u.errors * 10 > u.total ? (u.errors * 2 > u.total ? "down" : "degraded") : "healthy";
+    json::object out{
+        {"id", c->id},
+        {"status", c->status},
+        {"health", health},
+        {"usage",
+         json::object{
+             {"date", today.substr(0, 10)},
+             {"executions", u.total},
+             {"successful", u.total - u.errors},
+             {"failed", u.errors},
+             {"error_rate", u.total > 0 ? static_cast<double>(u.errors) / static_cast<double>(u.total) : 0.0},
+             {"avg_response_time_ms", u.total > 0 ? u.total_duration_ms / u.total : 0}}},
+        {"last_execution_at", u.last_at.empty() ? json::value(nullptr) : json::value(u.last_at)}};
     if (!c->status_reason.empty()) out["status_reason"] = c->status_reason;
     ex.send_json(200, out);
   });

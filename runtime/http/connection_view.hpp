@@ -10,7 +10,8 @@
 
 namespace plugboard::http {
 
-inline boost::json::object render_connection(const store::Connection& c, const std::vector<std::string>& credential_fields) {
+inline boost::json::object render_connection(const store::Connection& c,
+                                             const std::vector<std::string>& credential_fields) {
   boost::system::error_code ec;
   boost::json::value cfg = boost::json::parse(c.configuration_json, ec);
   boost::json::object creds;

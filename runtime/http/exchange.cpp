@@ -67,7 +67,8 @@ void Exchange::settle_body() {
     return;
   }
   if (body_) return;
-  const bool has_body = req_.getChunkedTransferEncoding() || (req_.hasContentLength() && req_.getContentLength64() > 0);
+  const bool has_body =
+      req_.getChunkedTransferEncoding() || (req_.hasContentLength() && req_.getContentLength64() > 0);
   if (!has_body) return;
   if (req_.hasContentLength() && req_.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
     resp_.setKeepAlive(false);

@@ -99,7 +99,8 @@ void add_execute_routes(Router& r, Services& s) {
     if (!wrong.empty())
       return send_failure(ex, {"INVALID_REQUEST", "Fields must be strings", {{"invalid_fields", wrong}}});
     if (const json::value* u = body->if_contains("user_id"); u != nullptr && !u->is_null()) {
-      if (!u->is_string()) return send_failure(ex, {"INVALID_REQUEST", "user_id must be a string", {{"field", "user_id"}}});
+      if (!u->is_string())
+        return send_failure(ex, {"INVALID_REQUEST", "user_id must be a string", {{"field", "user_id"}}});
       req.user_id = std::string(u->get_string());
     } else {
       req.user_id = ex.header("X-User-Id");

@@ -77,12 +77,14 @@ std::optional<bool> opt_bool(const json::object& o, const char* field) {
 
 execute::IntegrationInput input_from(const json::object& b) {
   static const std::set<std::string_view> kKnown{
-      "name",        "slug",      "type",          "category",       "description", "mode",    "authType",
-      "scope",       "authUri",   "tokenUri",      "revocationUri",  "apiBaseUri",  "clientId", "clientSecret",
-      "basicTokenAuth", "apiKey", "apiKeyLocation", "apiKeyName",    "imageUrl",    "headers", "data",
-      "sandbox",     "id"};
+      "name",          "slug",           "type",       "category",     "description",
+      "mode",          "authType",       "scope",      "authUri",      "tokenUri",
+      "revocationUri", "apiBaseUri",     "clientId",   "clientSecret", "basicTokenAuth",
+      "apiKey",        "apiKeyLocation", "apiKeyName", "imageUrl",     "headers",
+      "data",          "sandbox",        "id"};
   for (const auto& kv : b)
-    if (kKnown.count(kv.key()) == 0) throw ServiceError::invalid(std::string(kv.key()), "unknown field " + std::string(kv.key()));
+    if (kKnown.count(kv.key()) == 0)
+      throw ServiceError::invalid(std::string(kv.key()), "unknown field " + std::string(kv.key()));
   execute::IntegrationInput in;
   in.name = opt_string(b, "name");
   in.slug = opt_string(b, "slug");
@@ -128,14 +130,17 @@ void add_integration_routes(Router& r, Services& s) {
     f.q = ex.query("q");
     f.type = ex.query("type");
     if (auto sb = ex.query("sandbox")) {
-      if (*sb != "true" && *sb != "false") throw ServiceError::invalid("sandbox", "sandbox must be true or false");
+      if (*sb != "true" && *sb != "false")
+        throw ServiceError::invalid("sandbox", "sandbox must be true or false");
       f.sandbox = *sb == "true";
     }
     const auto page = page_from_query(ex);
     json::array list;
     for (const auto& i : s.integrations.list(f, page)) list.push_back(render(i, s.integrations));
-    const std::string body = json::serialize(json::object{
-        {"integrations", std::move(list)}, {"total", s.integrations.count(f)}, {"limit", page.limit}, {"offset", page.offset}});
+    const std::string body = json::serialize(json::object{{"integrations", std::move(list)},
+                                                          {"total", s.integrations.count(f)},
+                                                          {"limit", page.limit},
+                                                          {"offset", page.offset}});
     // A client that already has this exact list gets 304 and no body.
     const std::string etag = "\"" + vault::sha256_hex(body).substr(0, 32) + "\"";
     ex.set_header("ETag", etag);
@@ -154,12 +159,16 @@ void add_integration_routes(Router& r, Services& s) {
   r.add("POST", "/api/v2/integrations/import", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     auto tmpl = opt_object(body, "template");
-    if (!tmpl) throw ServiceError::invalid("template", "template is required (from GET /api/v2/integrations/{id}/template)");
+    if (!tmpl)
+      throw ServiceError::invalid("template",
+                                  "template is required (from GET /api/v2/integrations/{id}/template)");
     json::object fields = *tmpl;
     fields.erase("headers");  // a template carries header names only; values are secrets
     if (auto name = opt_string(body, "name")) fields["name"] = *name;
-    if (auto slug = opt_string(body, "slug")) fields["slug"] = *slug;
-    else fields.erase("slug");
+    if (auto slug = opt_string(body, "slug"))
+      fields["slug"] = *slug;
+    else
+      fields.erase("slug");
     auto created = s.integrations.create(ex.principal->workspace_id, input_from(fields));
     audit(s, ex, "create", created.id, {}, audited(created, s.integrations));
     ex.send_json(201, render(created, s.integrations));
@@ -206,15 +215,22 @@ void add_integration_routes(Router& r, Services& s) {
     const auto page = page_from_query(ex);
     json::array list;
     for (const auto& c : s.connections.list(f, page))
-      list.push_back(json::object{{"id", c.id}, {"name", c.name}, {"status", c.status}, {"project_id", c.project_id},
-                                  {"auth_type", c.auth_type}, {"created_on", c.created_at}});
+      list.push_back(json::object{{"id", c.id},
+                                  {"name", c.name},
+                                  {"status", c.status},
+                                  {"project_id", c.project_id},
+                                  {"auth_type", c.auth_type},
+                                  {"created_on", c.created_at}});
     ex.send_json(200, json::object{{"connections", std::move(list)}, {"total", s.connections.count(f)}});
   });
 
   r.add("GET", "/api/v2/integrations/{id}/errors", Access::read, [&s](Exchange& ex) {
     json::array list;
     for (const auto& e : s.integrations.errors(ex.principal->workspace_id, ex.param("id")))
-      list.push_back(json::object{{"action", e.action}, {"errorCode", e.error_code}, {"numError", e.count}, {"lastErrorAt", e.last_at}});
+      list.push_back(json::object{{"action", e.action},
+                                  {"errorCode", e.error_code},
+                                  {"numError", e.count},
+                                  {"lastErrorAt", e.last_at}});
     ex.send_json(200, json::object{{"errors", std::move(list)}});
   });
 
@@ -251,13 +267,15 @@ void add_integration_routes(Router& r, Services& s) {
   r.add("PUT", "/api/v2/integrations/{id}/shares/{principal}", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     const auto* level = body.if_contains("accessLevel");
-    if (level == nullptr || !level->is_int64()) throw ServiceError::invalid("accessLevel", "accessLevel must be an integer 0 to 3");
+    if (level == nullptr || !level->is_int64())
+      throw ServiceError::invalid("accessLevel", "accessLevel must be an integer 0 to 3");
     const auto before = s.integrations.get(ex.principal->workspace_id, ex.param("id"));
     s.integrations.set_share(ex.principal->workspace_id, ex.param("id"), ex.param("principal"),
                              static_cast<int>(level->get_int64()));
     const auto after = s.integrations.get(ex.principal->workspace_id, before.id);
     audit(s, ex, "update", before.id, audited(before, s.integrations), audited(after, s.integrations));
-    ex.send_json(200, json::object{{"principalId", ex.param("principal")}, {"accessLevel", level->get_int64()}});
+    ex.send_json(200,
+                 json::object{{"principalId", ex.param("principal")}, {"accessLevel", level->get_int64()}});
   });
 
   r.add("DELETE", "/api/v2/integrations/{id}/shares/{principal}", Access::admin, [&s](Exchange& ex) {

@@ -53,8 +53,8 @@ void add_oauth_routes(Router& r, Services& s) {
         ex.set_header("Location", back.toString());
         return ex.send_text(302, "text/plain", "");
       }
-      ex.send_json(201, json::object{{"status", "connected"},
-                                     {"connection", render_connection(done.connection, {})}});
+      ex.send_json(
+          201, json::object{{"status", "connected"}, {"connection", render_connection(done.connection, {})}});
     } catch (const auth::oauth2::TokenError& e) {
       ex.send_error(502, "oauth_token_exchange_failed",
                     std::string("the provider refused the authorization code: ") + e.what());
@@ -67,12 +67,14 @@ void add_oauth_routes(Router& r, Services& s) {
     if (!ex.principal->allows_project(project))
       throw ServiceError("forbidden", "the API key does not have access to project " + project, "project_id");
     try {
-      auto c = s.oauth.connect_client_credentials(ex.principal->workspace_id, ex.param("integration"), project,
-                                                  opt_string(body, "name").value_or(""));
-      s.audit.record(ex.principal.get(), ex.request_id(), "create", "connection", c.id, {}, auth::audit_view(c));
+      auto c = s.oauth.connect_client_credentials(ex.principal->workspace_id, ex.param("integration"),
+                                                  project, opt_string(body, "name").value_or(""));
+      s.audit.record(ex.principal.get(), ex.request_id(), "create", "connection", c.id, {},
+                     auth::audit_view(c));
       ex.send_json(201, render_connection(c, {}));
     } catch (const auth::oauth2::TokenError& e) {
-      ex.send_error(502, "oauth_token_request_failed", std::string("the provider refused the client: ") + e.what());
+      ex.send_error(502, "oauth_token_request_failed",
+                    std::string("the provider refused the client: ") + e.what());
     }
   });
 }

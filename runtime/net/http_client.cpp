@@ -20,7 +20,8 @@ using std::chrono::milliseconds;
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -56,7 +57,7 @@ struct StaleConnection {};
 
 struct HttpClient::Connection {
   std::unique_ptr<Poco::Net::StreamSocket> socket;
-  std::string buf;      // bytes received and not yet consumed, from `pos`
+  std::string buf;  // bytes received and not yet consumed, from `pos`
   std::size_t pos = 0;
   bool reused = false;
   Clock::time_point idle_since;
@@ -107,8 +108,10 @@ struct HttpClient::Connection {
         pos = eol + 2;
         return l;
       }
-      if (buf.size() - pos > limit) throw TransportError(TransportError::Kind::transport, "response line too long");
-      if (!fill(deadline)) throw TransportError(TransportError::Kind::transport, "connection closed mid-response");
+      if (buf.size() - pos > limit)
+        throw TransportError(TransportError::Kind::transport, "response line too long");
+      if (!fill(deadline))
+        throw TransportError(TransportError::Kind::transport, "connection closed mid-response");
     }
   }
 
@@ -141,12 +144,14 @@ HttpClient::Origin HttpClient::parse_origin(const std::string& url, std::string&
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) throw TransportError(Kind::bad_url, "URL has no scheme: " + url);
   o.scheme = lower(url.substr(0, scheme_end));
-  if (o.scheme != "http" && o.scheme != "https") throw TransportError(Kind::bad_url, "unsupported URL scheme " + o.scheme);
+  if (o.scheme != "http" && o.scheme != "https")
+    throw TransportError(Kind::bad_url, "unsupported URL scheme " + o.scheme);
   auto host_begin = scheme_end + 3;
   auto path_begin = url.find_first_of("/?#", host_begin);
   std::string authority =
       url.substr(host_begin, path_begin == std::string::npos ? std::string::npos : path_begin - host_begin);
-  if (authority.find('@') != std::string::npos) throw TransportError(Kind::bad_url, "URLs with user info are not allowed");
+  if (authority.find('@') != std::string::npos)
+    throw TransportError(Kind::bad_url, "URLs with user info are not allowed");
   o.port = o.scheme == "https" ? 443 : 80;
   std::string host = authority;
   std::string port_text;
@@ -170,7 +175,8 @@ HttpClient::Origin HttpClient::parse_origin(const std::string& url, std::string&
     o.port = static_cast<std::uint16_t>(port);
   }
   if (host.empty()) throw TransportError(Kind::bad_url, "URL has no host: " + url);
-  if (host.find_first_of(" \r\n\t/\\") != std::string::npos) throw TransportError(Kind::bad_url, "bad host in " + url);
+  if (host.find_first_of(" \r\n\t/\\") != std::string::npos)
+    throw TransportError(Kind::bad_url, "bad host in " + url);
   o.host = lower(host);
   path_and_query = path_begin == std::string::npos ? "/" : url.substr(path_begin);
   if (auto hash = path_and_query.find('#'); hash != std::string::npos) path_and_query.resize(hash);
@@ -193,7 +199,8 @@ std::unique_ptr<HttpClient::Connection> HttpClient::acquire(const std::string& k
   return nullptr;
 }
 
-std::unique_ptr<HttpClient::Connection> HttpClient::connect(const Origin& origin, milliseconds timeout) const {
+std::unique_ptr<HttpClient::Connection> HttpClient::connect(const Origin& origin,
+                                                            milliseconds timeout) const {
   auto c = std::make_unique<Connection>();
   Poco::Net::SocketAddress address(origin.host, origin.port);
   const Poco::Timespan connect_timeout(std::max<std::int64_t>(timeout.count(), 1) * 1000);
@@ -219,7 +226,8 @@ void HttpClient::release(const std::string& key, std::unique_ptr<Connection> c) 
 }
 
 OutboundResponse HttpClient::exchange(Connection& c, const Origin& origin, const OutboundRequest& request,
-                                      const std::string& path, Clock::time_point deadline, bool& reusable) const {
+                                      const std::string& path, Clock::time_point deadline,
+                                      bool& reusable) const {
   // The request line and headers, then the body; one send when the body is small.
   std::string head;
   head.reserve(256 + (request.body.size() < 65536 ? request.body.size() : 0));
@@ -282,17 +290,20 @@ OutboundResponse HttpClient::exchange(Connection& c, const Origin& origin, const
     const bool http10 = status_line[7] == '0';
     int status = 0;
     std::from_chars(status_line.data() + 9, status_line.data() + 12, status);
-    if (status < 100 || status > 599) throw TransportError(TransportError::Kind::transport, "bad HTTP status");
+    if (status < 100 || status > 599)
+      throw TransportError(TransportError::Kind::transport, "bad HTTP status");
     r.headers.clear();
     std::size_t header_bytes = 0;
     for (;;) {
       std::string_view l = c.line(deadline, kMaxHeaderBytes);
       if (l.empty()) break;
       header_bytes += l.size();
-      if (header_bytes > kMaxHeaderBytes) throw TransportError(TransportError::Kind::transport, "response headers too large");
+      if (header_bytes > kMaxHeaderBytes)
+        throw TransportError(TransportError::Kind::transport, "response headers too large");
       auto colon = l.find(':');
       if (colon == std::string_view::npos) continue;
-      r.headers.emplace_back(lower(std::string(trim(l.substr(0, colon)))), std::string(trim(l.substr(colon + 1))));
+      r.headers.emplace_back(lower(std::string(trim(l.substr(0, colon)))),
+                             std::string(trim(l.substr(colon + 1))));
     }
     r.status = status;
     const std::string conn_header = r.header("connection");
@@ -324,12 +335,14 @@ OutboundResponse HttpClient::exchange(Connection& c, const Origin& origin, const
       if (static_cast<std::int64_t>(r.body.size() + size) > options_.max_response_bytes) check_size();
       c.take(size, r.body, deadline);
       check_size();
-      if (!c.line(deadline, 2).empty()) throw TransportError(TransportError::Kind::transport, "bad chunk end");
+      if (!c.line(deadline, 2).empty())
+        throw TransportError(TransportError::Kind::transport, "bad chunk end");
     }
   } else if (!cl.empty()) {
     std::int64_t length = -1;
     auto [ptr, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), length);
-    if (ec != std::errc() || length < 0) throw TransportError(TransportError::Kind::transport, "bad Content-Length");
+    if (ec != std::errc() || length < 0)
+      throw TransportError(TransportError::Kind::transport, "bad Content-Length");
     if (length > options_.max_response_bytes) {
       r.body.resize(static_cast<std::size_t>(options_.max_response_bytes) + 1);
       check_size();
@@ -364,7 +377,8 @@ OutboundResponse HttpClient::send(const OutboundRequest& request, milliseconds t
       return r;
     } catch (const StaleConnection&) {
       if (attempt == 0) continue;  // a kept-alive connection the peer had closed: once more, fresh
-      throw TransportError(TransportError::Kind::transport, origin.host + ": connection closed before a response");
+      throw TransportError(TransportError::Kind::transport,
+                           origin.host + ": connection closed before a response");
     } catch (const TransportError&) {
       throw;
     } catch (const Poco::TimeoutException&) {

@@ -50,9 +50,9 @@ struct Connection {
   std::string provider;        // the plugin's provider id
   std::string integration_id;  // the integration it belongs to (the provider's default for now)
   std::string name;
-  std::string auth_type;                          // oauth2, api_key, basic, bearer, custom
-  std::string status;         // connected, pending, disconnected, disabled, reauthorization_required
-  std::string status_reason;  // why, when the status is not one a client chose
+  std::string auth_type;         // oauth2, api_key, basic, bearer, custom
+  std::string status;            // connected, pending, disconnected, disabled, reauthorization_required
+  std::string status_reason;     // why, when the status is not one a client chose
   std::string user_json = "{}";  // the user a per-user connection belongs to: {"id","email",...}
   std::string configuration_json = "{}";          // non-secret settings
   std::optional<std::string> sealed_credentials;  // Vault::seal output; nullopt: none yet
@@ -88,7 +88,7 @@ struct Integration {
   std::string data_json = "{}";
   std::string shares_json = "[]";  // [{"principalId","accessLevel"}]
   bool sandbox = false;
-  bool is_default = false;  // the provider's zero-configuration integration
+  bool is_default = false;          // the provider's zero-configuration integration
   std::optional<std::string> icon;  // base64 of the image bytes
   std::string icon_content_type;
   std::string created_at;
@@ -126,10 +126,10 @@ struct AuditEntry {
   std::string id;
   std::int64_t seq = 0;  // assigned by the store on append; orders entries within one second
   std::string workspace_id;
-  std::string actor_key_id;    // the API key's id; empty for the system (no key)
-  std::string actor_label;     // the key's name and prefix at the time, for display
-  std::string action;          // create, update, delete, revoke
-  std::string resource_type;   // integration, connection, api_key
+  std::string actor_key_id;   // the API key's id; empty for the system (no key)
+  std::string actor_label;    // the key's name and prefix at the time, for display
+  std::string action;         // create, update, delete, revoke
+  std::string resource_type;  // integration, connection, api_key
   std::string resource_id;
   std::string integration_id;  // the integration the resource is or belongs to; empty if none
   std::string changes_json = "{}";

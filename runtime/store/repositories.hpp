@@ -117,9 +117,11 @@ struct IntegrationFilter {
 class IntegrationRepository {
  public:
   virtual ~IntegrationRepository() = default;
-  virtual void create(const Integration& i) = 0;  // ConflictError on a duplicate name or slug in the workspace
+  virtual void create(
+      const Integration& i) = 0;  // ConflictError on a duplicate name or slug in the workspace
   virtual std::optional<Integration> get(const std::string& id) = 0;
-  virtual std::optional<Integration> find_by_slug(const std::string& workspace_id, const std::string& slug) = 0;
+  virtual std::optional<Integration> find_by_slug(const std::string& workspace_id,
+                                                  const std::string& slug) = 0;
   virtual std::vector<Integration> list(const IntegrationFilter& filter, const Page& page) = 0;
   virtual std::int64_t count(const IntegrationFilter& filter) = 0;
   virtual void update(const Integration& i) = 0;  // ConflictError on a duplicate name; NotFoundError

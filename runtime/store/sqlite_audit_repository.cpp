@@ -45,7 +45,8 @@ void SqliteAuditRepository::append(const AuditEntry& e) {
   });
 }
 
-std::vector<AuditEntry> SqliteAuditRepository::list(const AuditFilter& f, const std::optional<AuditPosition>& after,
+std::vector<AuditEntry> SqliteAuditRepository::list(const AuditFilter& f,
+                                                    const std::optional<AuditPosition>& after,
                                                     std::int64_t limit) {
   return db_.run("listing audit entries", [&](Session& s) {
     Statement st(s);

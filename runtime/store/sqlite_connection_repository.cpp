@@ -108,7 +108,8 @@ void SqliteConnectionRepository::update(const Connection& c) {
   db_.run("updating connection", [&](Session& s) {
     Poco::Nullable<std::string> sealed = to_nullable(c.sealed_credentials);
     Statement st(s);
-    st << "UPDATE connections SET workspace_id = ?, project_id = ?, provider = ?, integration_id = ?, name = ?,"
+    st << "UPDATE connections SET workspace_id = ?, project_id = ?, provider = ?, integration_id = ?, name = "
+          "?,"
           " auth_type = ?, status = ?, configuration = ?, sealed_credentials = ?, updated_at = ?,"
           " status_reason = ?, user_json = ? WHERE id = ?",
         useRef(c.workspace_id), useRef(c.project_id), useRef(c.provider), useRef(c.integration_id),

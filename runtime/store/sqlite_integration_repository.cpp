@@ -106,14 +106,17 @@ struct Bound {
   Poco::Int64 basic, sandbox, is_default;
 };
 
-std::string select_all() { return std::string("SELECT id, workspace_id, ") + kFields + " FROM integrations "; }
+std::string select_all() {
+  return std::string("SELECT id, workspace_id, ") + kFields + " FROM integrations ";
+}
 
 std::string where_clause(Statement& st, const IntegrationFilter& f, std::string& like, Poco::Int64& sandbox) {
   std::string sql = "WHERE workspace_id = ?";
   st.addBind(useRef(f.workspace_id));
   if (f.q) {
     std::string q = *f.q;
-    std::transform(q.begin(), q.end(), q.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(q.begin(), q.end(), q.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     // LIKE wildcards in the query are matched literally.
     like.assign(1, '%');
     for (char c : q) {
@@ -170,7 +173,8 @@ std::optional<Integration> SqliteIntegrationRepository::find_by_slug(const std::
   });
 }
 
-std::vector<Integration> SqliteIntegrationRepository::list(const IntegrationFilter& filter, const Page& page) {
+std::vector<Integration> SqliteIntegrationRepository::list(const IntegrationFilter& filter,
+                                                           const Page& page) {
   return db_.run("listing integrations", [&](Session& s) {
     SqlPage p(page);
     std::string like;

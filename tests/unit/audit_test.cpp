@@ -26,13 +26,14 @@ namespace {
 const json::value kRedactedValue = auth::kRedacted;
 
 TEST(AuditRedaction, SecretLookingNames) {
-  for (const char* name : {"clientSecret", "client_secret", "apiKey", "api_key", "secret", "token", "accessToken",
-                           "refresh_token", "password", "PASSWORD", "passwd", "credentials", "key", "privateKey",
-                           "signingSecret", "Authorization", "cookie", "sealed_credentials", "pwd"})
+  for (const char* name :
+       {"clientSecret", "client_secret", "apiKey", "api_key", "secret", "token", "accessToken",
+        "refresh_token", "password", "PASSWORD", "passwd", "credentials", "key", "privateKey",
+        "signingSecret", "Authorization", "cookie", "sealed_credentials", "pwd"})
     EXPECT_TRUE(auth::looks_secret(name)) << name;
-  for (const char* name : {"name", "clientId", "tokenUri", "token_url", "apiKeyName", "apiKeyLocation",
-                           "basicTokenAuth", "authType", "scope", "prefix", "description", "headers", "data",
-                           "keyId", "status", ""})
+  for (const char* name :
+       {"name", "clientId", "tokenUri", "token_url", "apiKeyName", "apiKeyLocation", "basicTokenAuth",
+        "authType", "scope", "prefix", "description", "headers", "data", "keyId", "status", ""})
     EXPECT_FALSE(auth::looks_secret(name)) << name;
 }
 
@@ -56,27 +57,40 @@ TEST(AuditRedaction, RedactsSecretsAtAnyDepthAndEveryHeaderValue) {
   EXPECT_EQ(out.at("list").at(0).at("ok"), 1);
   EXPECT_EQ(out.at("credentials"), kRedactedValue);
   const std::string text = json::serialize(out);
-  for (const char* secret : {"cs-123", "hv-1", "pw-9", "t-1", "s-1"}) EXPECT_EQ(text.find(secret), std::string::npos);
+  for (const char* secret : {"cs-123", "hv-1", "pw-9", "t-1", "s-1"})
+    EXPECT_EQ(text.find(secret), std::string::npos);
   EXPECT_EQ(auth::redact_secrets("headers", "raw-string"), kRedactedValue);
 }
 
 TEST(AuditChanges, CreateListsNewValuesOnly) {
-  const auto c = auth::audit_changes("create", {}, {{"id", "x"}, {"workspaceId", "w"}, {"name", "A"},
-                                                    {"clientSecret", "cs"}, {"scope", nullptr},
-                                                    {"description", ""}, {"sharing", json::array{}}});
+  const auto c = auth::audit_changes("create", {},
+                                     {{"id", "x"},
+                                      {"workspaceId", "w"},
+                                      {"name", "A"},
+                                      {"clientSecret", "cs"},
+                                      {"scope", nullptr},
+                                      {"description", ""},
+                                      {"sharing", json::array{}}});
   EXPECT_EQ(c, (json::object{{"name", {{"new", "A"}}}, {"clientSecret", {{"new", auth::kRedacted}}}}));
 }
 
 TEST(AuditChanges, DeleteListsOldValuesOnly) {
-  const auto c = auth::audit_changes("delete", {{"name", "A"}, {"token", "t"}, {"workspaceId", "w"}, {"data", json::object{}}}, {});
+  const auto c = auth::audit_changes(
+      "delete", {{"name", "A"}, {"token", "t"}, {"workspaceId", "w"}, {"data", json::object{}}}, {});
   EXPECT_EQ(c, (json::object{{"name", {{"old", "A"}}}, {"token", {{"old", auth::kRedacted}}}}));
 }
 
 TEST(AuditChanges, UpdateListsOnlyChangedFieldsWithSecretsRedacted) {
-  const json::object before{{"name", "Old Name"}, {"description", "same"}, {"clientSecret", "sha256:aaaa"},
-                            {"apiKey", nullptr}, {"gone", 1}};
-  const json::object after{{"name", "New Name"}, {"description", "same"}, {"clientSecret", "sha256:bbbb"},
-                           {"apiKey", "sha256:cccc"}, {"added", true}};
+  const json::object before{{"name", "Old Name"},
+                            {"description", "same"},
+                            {"clientSecret", "sha256:aaaa"},
+                            {"apiKey", nullptr},
+                            {"gone", 1}};
+  const json::object after{{"name", "New Name"},
+                           {"description", "same"},
+                           {"clientSecret", "sha256:bbbb"},
+                           {"apiKey", "sha256:cccc"},
+                           {"added", true}};
   const auto c = auth::audit_changes("update", before, after);
   EXPECT_EQ(c, (json::object{{"name", {{"old", "Old Name"}, {"new", "New Name"}}},
                              {"clientSecret", {{"old", auth::kRedacted}, {"new", auth::kRedacted}}},
@@ -103,8 +117,10 @@ TEST(AuditViews, NeverHoldSecretsAndNoticeTheirChanges) {
   j.sealed_client_secret = "v1:nonce:SEALED-OTHER";
   const auto v2 = auth::audit_view(j, json::object{{"X-Team", "header-secret-2"}});
   const auto c = auth::audit_changes("update", v1, v2);
-  EXPECT_EQ(c, (json::object{{"clientSecret", {{"old", auth::kRedacted}, {"new", auth::kRedacted}}},
-                             {"headers", {{"old", {{"X-Team", auth::kRedacted}}}, {"new", {{"X-Team", auth::kRedacted}}}}}}));
+  EXPECT_EQ(
+      c, (json::object{
+             {"clientSecret", {{"old", auth::kRedacted}, {"new", auth::kRedacted}}},
+             {"headers", {{"old", {{"X-Team", auth::kRedacted}}}, {"new", {{"X-Team", auth::kRedacted}}}}}}));
 
   store::Connection conn;
   conn.workspace_id = "w1";
@@ -197,10 +213,12 @@ TEST_F(AuditStoreTest, RecordWritesWhoWhatAndRedactedChanges) {
   EXPECT_EQ(out.at("resourceId"), "i1");
   EXPECT_EQ(out.at("requestId"), "req_1");
   EXPECT_TRUE(store::parse_iso(std::string(out.at("timestamp").as_string())));
-  EXPECT_EQ(out.at("changes"), (json::value{{"name", {{"old", "Old Name"}, {"new", "New Name"}}},
-                                            {"clientSecret", {{"old", auth::kRedacted}, {"new", auth::kRedacted}}}}));
+  EXPECT_EQ(out.at("changes"),
+            (json::value{{"name", {{"old", "Old Name"}, {"new", "New Name"}}},
+                         {"clientSecret", {{"old", auth::kRedacted}, {"new", auth::kRedacted}}}}));
   // The integration's entries are under it; the other workspace sees none of them.
-  EXPECT_EQ(audit_->list({.workspace_id = "w1", .integration_id = "i1"}, std::nullopt, 50).entries.size(), 1u);
+  EXPECT_EQ(audit_->list({.workspace_id = "w1", .integration_id = "i1"}, std::nullopt, 50).entries.size(),
+            1u);
   EXPECT_TRUE(audit_->list({.workspace_id = "w2"}, std::nullopt, 50).entries.empty());
 }
 
@@ -212,7 +230,9 @@ TEST_F(AuditStoreTest, UnchangedUpdateWritesNothingButCreateDeleteAndRevokeAlway
   audit_->record(&alice_, "r", "create", "connection", "c1", {}, {{"name", "c"}, {"integrationId", "i9"}});
   EXPECT_EQ(ids({.workspace_id = "w1"}).size(), 2u);
   // A connection's entries are listed under its integration.
-  EXPECT_EQ(audit_->list({.workspace_id = "w1", .integration_id = "i9"}, std::nullopt, 50).entries.at(0).resource_id,
+  EXPECT_EQ(audit_->list({.workspace_id = "w1", .integration_id = "i9"}, std::nullopt, 50)
+                .entries.at(0)
+                .resource_id,
             "c1");
 }
 
@@ -249,11 +269,14 @@ TEST_F(AuditStoreTest, FiltersByTypeResourceActionAndTime) {
   repo.append(entry("c", "w1", "2026-01-03T10:00:00Z", "api_key", "k1", "revoke"));
   repo.append(entry("d", "w2", "2026-01-02T11:00:00Z", "integration", "i1", "update"));
   EXPECT_EQ(ids({.workspace_id = "w1"}), (std::vector<std::string>{"c", "b", "a"}));
-  EXPECT_EQ(ids({.workspace_id = "w1", .resource_type = "integration"}), (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(ids({.workspace_id = "w1", .resource_type = "integration"}),
+            (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(ids({.workspace_id = "w1", .resource_id = "k1"}), (std::vector<std::string>{"c"}));
   EXPECT_EQ(ids({.workspace_id = "w1", .action = "update"}), (std::vector<std::string>{"b"}));
-  EXPECT_EQ(ids({.workspace_id = "w1", .since = "2026-01-02T00:00:00Z"}), (std::vector<std::string>{"c", "b"}));
-  EXPECT_EQ(ids({.workspace_id = "w1", .until = "2026-01-02T10:00:00Z"}), (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(ids({.workspace_id = "w1", .since = "2026-01-02T00:00:00Z"}),
+            (std::vector<std::string>{"c", "b"}));
+  EXPECT_EQ(ids({.workspace_id = "w1", .until = "2026-01-02T10:00:00Z"}),
+            (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(ids({.workspace_id = "w2"}), (std::vector<std::string>{"d"}));
   EXPECT_THROW(audit_->list({.workspace_id = "w1", .action = "explode"}, std::nullopt, 10), ServiceError);
   EXPECT_THROW(audit_->list({.workspace_id = "w1"}, std::nullopt, 0), ServiceError);

@@ -58,8 +58,9 @@ TEST_F(AuthTest, RevokedAndExpiredKeysFailAtOnce) {
   EXPECT_FALSE(keys_.authenticate(k.key));
   auto old = keys_.create(ws.id, "b", {}, {}, {}, std::string("2001-01-01T00:00:00Z"), std::nullopt);
   EXPECT_FALSE(keys_.authenticate(old.key));
-  auto soon = keys_.create(ws.id, "c", {}, {}, {},
-                           store::to_iso(std::chrono::system_clock::now() + std::chrono::hours(1)), std::nullopt);
+  auto soon =
+      keys_.create(ws.id, "c", {}, {}, {},
+                   store::to_iso(std::chrono::system_clock::now() + std::chrono::hours(1)), std::nullopt);
   EXPECT_TRUE(keys_.authenticate(soon.key));
 }
 
@@ -75,7 +76,8 @@ TEST_F(AuthTest, KeysOfOneWorkspaceAreInvisibleToAnother) {
 TEST_F(AuthTest, BadInputIsRefused) {
   auto ws = tenancy_.create_workspace("acme");
   EXPECT_THROW(keys_.create(ws.id, "x", {"root"}, {}, {}, std::nullopt, std::nullopt), std::invalid_argument);
-  EXPECT_THROW(keys_.create(ws.id, "x", {}, {}, {}, std::string("tomorrow"), std::nullopt), std::invalid_argument);
+  EXPECT_THROW(keys_.create(ws.id, "x", {}, {}, {}, std::string("tomorrow"), std::nullopt),
+               std::invalid_argument);
 }
 
 TEST_F(AuthTest, LastUsedIsCollectedForBatchWrites) {

@@ -124,14 +124,18 @@ class TlsTest : public ::testing::Test {
     const std::string d = dir_.string();
     // A CA, and a server certificate for 127.0.0.1 signed by it.
     const std::string script =
-        "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=TestCA" +
-        " 2>/dev/null && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1" +
-        " 2>/dev/null && printf 'subjectAltName=IP:127.0.0.1' > san.ext && openssl x509 -req -in server.csr -CA ca.pem" +
+        "cd " + d +
+        " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=TestCA" +
+        " 2>/dev/null && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "
+        "/CN=127.0.0.1" +
+        " 2>/dev/null && printf 'subjectAltName=IP:127.0.0.1' > san.ext && openssl x509 -req -in server.csr "
+        "-CA ca.pem" +
         " -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile san.ext 2>/dev/null";
     ASSERT_EQ(std::system(script.c_str()), 0);
     Poco::Net::initializeSSL();
-    auto ctx = Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, d + "/server.key",
-                                                              d + "/server.pem", "", Poco::Net::Context::VERIFY_NONE));
+    auto ctx = Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE,
+                                                              d + "/server.key", d + "/server.pem", "",
+                                                              Poco::Net::Context::VERIFY_NONE));
     Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, ctx);
     server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory, socket, new Poco::Net::HTTPServerParams);
     server_->start();
@@ -225,9 +229,10 @@ class CannedPeer {
 }  // namespace
 
 TEST(HttpFraming, ChunkedInterimAndKeepAlive) {
-  CannedPeer peer({"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-                   "X-A: 1\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n",
-                   "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnop"});
+  CannedPeer peer(
+      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+       "X-A: 1\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n",
+       "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnop"});
   HttpClient client;
   auto a = client.send({"GET", peer.url("/a"), {}, ""}, std::chrono::seconds(5));
   EXPECT_EQ(a.status, 200);
@@ -260,7 +265,9 @@ TEST(HttpFraming, OversizedAndMalformedResponsesAreErrors) {
 
 TEST(HttpFraming, HeaderInjectionIsRefused) {
   HttpClient client;
-  EXPECT_THROW(client.send({"GET", "http://127.0.0.1:1/", {{"X-A", "a\r\nX-B: b"}}, ""}, std::chrono::seconds(1)),
+  EXPECT_THROW(
+      client.send({"GET", "http://127.0.0.1:1/", {{"X-A", "a\r\nX-B: b"}}, ""}, std::chrono::seconds(1)),
+      TransportError);
+  EXPECT_THROW(client.send({"GET", "http://127.0.0.1:1/a b", {}, ""}, std::chrono::seconds(1)),
                TransportError);
-  EXPECT_THROW(client.send({"GET", "http://127.0.0.1:1/a b", {}, ""}, std::chrono::seconds(1)), TransportError);
 }

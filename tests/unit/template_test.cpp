@@ -29,7 +29,8 @@ TEST(Template, MissingFieldIsAnErrorUnlessAllowed) {
 }
 
 TEST(Template, FillsEveryStringOfACard) {
-  json::value card = json::parse(R"({"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"{{t}}"},{"n":1}]})");
+  json::value card =
+      json::parse(R"({"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"{{t}}"},{"n":1}]})");
   auto filled = fill_templates(card, {{"t", "Hello"}});
   EXPECT_EQ(filled.at("body").at(0).at("text"), json::value("Hello"));
   EXPECT_EQ(filled.at("type"), json::value("AdaptiveCard"));

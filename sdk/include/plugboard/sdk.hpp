@@ -74,9 +74,9 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;               // HTTP status, or a negative PB_HTTP_ERR_*
-  std::string body{};           // raw bytes, or the reason when status < 0
-  std::string headers_json{};   // the host's JSON object of headers (lower-case names)
+  int status = 0;              // HTTP status, or a negative PB_HTTP_ERR_*
+  std::string body{};          // raw bytes, or the reason when status < 0
+  std::string headers_json{};  // the host's JSON object of headers (lower-case names)
 
   // The response headers. Parsed on first use: most responses are read for their body only.
   const json::object& headers() const {

@@ -38,7 +38,8 @@ inline std::string trimmed(std::string_view s) {
 }
 }  // namespace detail
 
-inline std::string fill_template(std::string_view text, const json::object& context, bool allow_missing = false) {
+inline std::string fill_template(std::string_view text, const json::object& context,
+                                 bool allow_missing = false) {
   std::string out;
   out.reserve(text.size());
   std::size_t pos = 0;
@@ -63,7 +64,8 @@ inline std::string fill_template(std::string_view text, const json::object& cont
     const json::value* v = name.empty() ? nullptr : detail::lookup(context, name);
     if (v == nullptr || v->is_null()) {
       if (!allow_missing)
-        throw ActionError{"TEMPLATE_FIELD_MISSING", "template field '" + name + "' has no value in context",
+        throw ActionError{"TEMPLATE_FIELD_MISSING",
+                          "template field '" + name + "' has no value in context",
                           {{"field", name}}};
     } else if (v->is_string()) {
       out.append(v->get_string().data(), v->get_string().size());
@@ -76,7 +78,8 @@ inline std::string fill_template(std::string_view text, const json::object& cont
 }
 
 // Fills every string inside a JSON value (an Adaptive Card, Slack blocks) the same way.
-inline json::value fill_templates(const json::value& v, const json::object& context, bool allow_missing = false) {
+inline json::value fill_templates(const json::value& v, const json::object& context,
+                                  bool allow_missing = false) {
   if (v.is_string()) return json::value(fill_template(v.get_string(), context, allow_missing));
   if (v.is_array()) {
     json::array a;
