@@ -8,7 +8,7 @@ build_pkgs=(
   cmake g++ make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   libpoco-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libpq-dev libssl-dev libsqlite3-dev
-  libgtest-dev
+  libgtest-dev python3-aiosmtpd
 )
 bench_pkgs=(wrk nginx-light jq valgrind)
 

@@ -31,6 +31,18 @@ bool is_one_json_value(std::string_view text) {
   return !ec;
 }
 
+// Serializes into a string reserved once (from the request's size) rather than one that
+// doubles as it grows, which would hold up to twice a large upload.
+std::string serialize_once(const boost::json::object& o, std::size_t size_hint) {
+  boost::json::serializer sr;
+  sr.reset(&o);
+  std::string out;
+  out.reserve(size_hint + 64);
+  char buf[65536];
+  while (!sr.done()) out.append(sr.read(buf, sizeof buf));
+  return out;
+}
+
 std::string capped(std::string s, std::size_t max) {
   if (s.size() > max) {
     s.resize(max);
@@ -75,7 +87,7 @@ ExecuteService::ExecuteService(const plugins::RegistryHandle& registry, auth::Te
       options_(std::move(options)),
       tokens_(tokens) {}
 
-ExecuteResult ExecuteService::execute(const ExecuteRequest& req) {
+ExecuteResult ExecuteService::execute(ExecuteRequest req) {
   const auth::Principal& who = *req.principal;
   if (!who.can("execute")) return fail("ACCESS_DENIED", "The API key does not have the execute permission");
   if (req.workspace_id != who.workspace_id)
@@ -286,7 +298,7 @@ ConnectionTest ExecuteService::test_connection(const auth::Principal& who, const
   return t;
 }
 
-ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
+ExecuteResult ExecuteService::invoke(ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
                                      const plugins::Action& action,
                                      const std::shared_ptr<const ResolvedConnection>& conn_ptr) {
   const ResolvedConnection& conn = *conn_ptr;
@@ -311,7 +323,8 @@ ExecuteResult ExecuteService::invoke(const ExecuteRequest& req, const plugins::L
   const auto started = std::chrono::steady_clock::now();
   call.deadline = started + deadline_ms;
 
-  const std::string params = boost::json::serialize(req.parameters);
+  const std::string params = serialize_once(req.parameters, req.parameters_size_hint);
+  req.parameters = {};  // the plugin gets the text; the tree is no longer needed
   std::string out;
   pb_writer writer{&out, &append};
   int32_t status = PB_ERROR;

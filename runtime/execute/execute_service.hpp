@@ -30,6 +30,7 @@ struct ExecuteRequest {
   std::string action;
   std::string user_id;  // who the client acts for; required by connections of per-user integrations
   boost::json::object parameters;
+  std::size_t parameters_size_hint = 0;  // the request body's size: serializing reserves it once
 };
 
 struct ExecuteResult {
@@ -64,7 +65,9 @@ class ExecuteService {
                  ConnectionService& connections, ExecutionLog& log, net::HttpClient& http,
                  ExecuteOptions options, TokenManager* tokens = nullptr);
 
-  ExecuteResult execute(const ExecuteRequest& req);
+  // Takes the request by value: the parameters are released as soon as they are serialized
+  // for the plugin, so a large upload is not held twice.
+  ExecuteResult execute(ExecuteRequest req);
 
   // Runs the plugin's connection test against the provider. Throws ServiceError not_found for
   // a connection the principal cannot see.
@@ -74,7 +77,7 @@ class ExecuteService {
  private:
   void prepare_call(pb_call& call, const plugins::Manifest& m, const ResolvedConnection& conn,
                     std::string_view request_id) const;
-  ExecuteResult invoke(const ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
+  ExecuteResult invoke(ExecuteRequest& req, const plugins::LoadedPlugin& plugin,
                        const plugins::Action& action, const std::shared_ptr<const ResolvedConnection>& conn);
 
   const plugins::RegistryHandle& registry_;

@@ -50,6 +50,10 @@ std::optional<boost::json::object> Exchange::json_body(std::string& error) {
   }
   boost::system::error_code ec;
   auto v = boost::json::parse(b, ec);
+  // The text is not needed once parsed: release it rather than hold a large body twice.
+  body_size_ = b.size();
+  body_->clear();
+  body_->shrink_to_fit();
   if (ec) {
     error = "request body is not valid JSON: " + ec.message();
     return std::nullopt;

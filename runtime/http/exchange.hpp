@@ -40,8 +40,10 @@ class Exchange {
 
   // The raw body, read once. Throws BodyTooLarge.
   const std::string& body();
-  // The body as a JSON object; nullopt (with `error` set) when it is not one.
+  // The body as a JSON object; nullopt (with `error` set) when it is not one. The raw text is
+  // released once parsed (body() is empty afterwards; body_size() keeps its length).
   std::optional<boost::json::object> json_body(std::string& error);
+  std::size_t body_size() const { return body_size_; }
 
   std::shared_ptr<const auth::Principal> principal;
 
@@ -62,6 +64,7 @@ class Exchange {
   mutable std::optional<std::map<std::string, std::string>> query_;
   std::optional<std::string> body_;
   bool body_overflowed_ = false;
+  std::size_t body_size_ = 0;
 
   // Before answering: a body the handler never read must not be parsed as the next request
   // on this connection. Drain it when it is small enough, otherwise close after answering.

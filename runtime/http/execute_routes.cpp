@@ -105,15 +105,16 @@ void add_execute_routes(Router& r, Services& s) {
     } else {
       req.user_id = ex.header("X-User-Id");
     }
-    if (const json::value* p = body->if_contains("parameters"); p != nullptr && !p->is_null()) {
+    if (json::value* p = body->if_contains("parameters"); p != nullptr && !p->is_null()) {
       if (!p->is_object())
         return send_failure(
             ex, {"INVALID_REQUEST", "parameters must be a JSON object", {{"field", "parameters"}}});
-      req.parameters = std::move(p->as_object());
+      req.parameters = std::move(p->as_object());  // a move, not a copy: uploads can be large
     }
     req.request_id = ex.request_id();
     req.principal = ex.principal.get();
-    auto result = s.execute.execute(req);
+    req.parameters_size_hint = ex.body_size();
+    auto result = s.execute.execute(std::move(req));
     send_result(ex, result);
   });
 
@@ -136,7 +137,8 @@ void add_execute_routes(Router& r, Services& s) {
     req.parameters = std::move(*body);
     req.request_id = ex.request_id();
     req.principal = ex.principal.get();
-    auto result = s.execute.execute(req);
+    req.parameters_size_hint = ex.body_size();
+    auto result = s.execute.execute(std::move(req));
     send_result(ex, result);
   });
 }
