@@ -3,6 +3,8 @@
 #include "slack_api.hpp"
 #include "workspace_url.hpp"
 
+#include <plugboard/template.hpp>
+
 #include <string>
 
 namespace slack {
@@ -24,9 +26,14 @@ json::value send_message(plugboard::Context& ctx, const json::object& params) {
   if (text.empty() && blocks == nullptr && attachments == nullptr)
     throw plugboard::ActionError{"INVALID_PARAMETERS",
                                  "send-message needs text (or message), blocks or attachments"};
-  if (!text.empty()) body["text"] = text;
-  if (blocks != nullptr) body["blocks"] = *blocks;
-  if (attachments != nullptr) body["attachments"] = *attachments;
+  // Seed 000's messages carry {{field_456}} placeholders, filled from the parameters' context.
+  const json::object* ctx_values = nullptr;
+  if (const auto* c = params.if_contains("context"); c != nullptr && c->is_object()) ctx_values = &c->get_object();
+  const json::object no_context;
+  const json::object& values = ctx_values != nullptr ? *ctx_values : no_context;
+  if (!text.empty()) body["text"] = plugboard::fill_template(text, values);
+  if (blocks != nullptr) body["blocks"] = plugboard::fill_templates(*blocks, values);
+  if (attachments != nullptr) body["attachments"] = plugboard::fill_templates(*attachments, values);
   for (const char* key : kPassThrough)
     if (const json::value* v = params.if_contains(key); v != nullptr && !v->is_null()) body[key] = *v;
 

@@ -17,6 +17,21 @@ class ExecuteTest(PlugboardTestCase):
     def setUp(self):
         self.env.fake.reset()
 
+    def test_send_message_fills_seed_000_placeholders_from_context(self):
+        params = {"channel": "#general", "message": "New task created: {{field_456}}",
+                  "attachments": [{"title": "Task", "fields": [{"title": "Priority", "value": "{{field_457}}"}]}],
+                  "context": {"field_456": "Write docs", "field_457": "High"}}
+        self.assertExecuteOk(self.execute(self.conn, "send-message", params), "Send Message")
+        sent = json.loads(self.env.fake.requests("chat.postMessage")[-1]["body"])
+        self.assertEqual(sent["text"], "New task created: Write docs")
+        self.assertEqual(sent["attachments"][0]["fields"][0]["value"], "High")
+        self.assertNotIn("context", sent)
+        params["context"] = {"field_456": "only one"}
+        r = self.execute(self.conn, "send-message", params)
+        self.assertExecuteError(r, 500, "EXECUTION_FAILED")
+        self.assertEqual((r.json["error"]["details"]["error_code"], r.json["error"]["details"]["field"]),
+                         ("TEMPLATE_FIELD_MISSING", "field_457"))
+
     def test_send_message_full(self):
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*bold*"}}]
         attachments = [{"color": "good", "title": "Task Details",
