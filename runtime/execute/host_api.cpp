@@ -140,8 +140,11 @@ OutboundRequest build_request(const pb_call& call, const pb_http_request& req) {
   // Credentials go only to the provider's own origin, never to an absolute URL elsewhere.
   const bool inject = call.injected != nullptr && (!absolute || same_origin(url, call.base_url));
   if (req.headers_json != nullptr && req.headers_json_len > 0) {
+    // Parsed into a per-thread arena: no heap allocation for a plugin's few headers.
+    thread_local unsigned char arena[8192];
+    boost::json::monotonic_resource mr(arena, sizeof arena);
     boost::system::error_code ec;
-    auto h = boost::json::parse(std::string_view(req.headers_json, req.headers_json_len), ec);
+    auto h = boost::json::parse(std::string_view(req.headers_json, req.headers_json_len), ec, &mr);
     if (ec || !h.is_object())
       throw TransportError(TransportError::Kind::bad_url, "headers_json is not a JSON object");
     for (const auto& kv : h.get_object())

@@ -111,8 +111,9 @@ ExecutionRepository::Usage SqliteExecutionRepository::connection_usage(const std
     Poco::Nullable<std::string> last;
     s << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), 0),"
          " COALESCE(SUM(duration_ms), 0), MAX(started_at) FROM executions"
-         " WHERE connection_id = ? AND started_at >= ?",
-        useRef(connection_id), useRef(since), into(total), into(errors), into(duration), into(last), now;
+         " WHERE workspace_id = (SELECT workspace_id FROM connections WHERE id = ?) AND started_at >= ?"
+         " AND connection_id = ?",
+        useRef(connection_id), useRef(since), useRef(connection_id), into(total), into(errors), into(duration), into(last), now;
     Usage u;
     u.total = total;
     u.errors = errors;

@@ -131,10 +131,15 @@ class Context {
   // status is returned for the handler to interpret.
   HttpResponse http(const HttpRequest& req) const {
     std::string headers_json;
-    if (!req.headers.empty()) {
-      json::object h;
-      for (const auto& [k, v] : req.headers) h[k] = v;
-      headers_json = json::serialize(h);
+    if (!req.headers.empty()) {  // written directly: this runs on every request a plugin makes
+      headers_json += '{';
+      for (const auto& [k, v] : req.headers) {
+        if (headers_json.size() > 1) headers_json += ',';
+        headers_json += json::serialize(json::string_view(k));
+        headers_json += ':';
+        headers_json += json::serialize(json::string_view(v));
+      }
+      headers_json += '}';
     }
     pb_http_request r{};
     r.struct_size = sizeof(pb_http_request);
