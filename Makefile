@@ -4,7 +4,7 @@ PRESET ?= default
 BUILD_DIR := $(if $(filter default,$(PRESET)),build,build-$(PRESET))
 JOBS ?= 2
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench lint clean
 
 all: build
 
@@ -25,6 +25,12 @@ test: build
 bench: build
 	@./scripts/install-deps.sh bench
 	@./bench/execute/run $(BUILD_DIR)
+
+# Formatting and clang-tidy over our C++ (warnings are errors). Slow on two cores: not part of `make test`.
+lint: build
+	@find runtime sdk plugins tests/unit tests/plugins examples -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \
+	  | xargs clang-format --dry-run -Werror
+	@find runtime plugins -name '*.cpp' | xargs -P$(JOBS) -n4 clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
 	rm -rf build build-debug build-asan

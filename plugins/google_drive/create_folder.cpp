@@ -14,7 +14,8 @@ json::value create_folder(plugboard::Context& ctx, const json::object& params) {
   body["mimeType"] = "application/vnd.google-apps.folder";
   if (std::string parent = string_param(params, "parentFolderId"); !parent.empty())
     body["parents"] = json::array{json::value(parent)};
-  json::object folder = post(ctx, "files.create (folder)", "/drive/v3/files?fields=id,name,webViewLink", body);
+  json::object folder =
+      post(ctx, "files.create (folder)", "/drive/v3/files?fields=id,name,webViewLink", body);
 
   const std::string id = string_param(folder, "id");
   json::object out;

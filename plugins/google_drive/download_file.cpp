@@ -37,9 +37,9 @@ json::value download_file(plugboard::Context& ctx, const json::object& params) {
     json::object d;
     d["mime_type"] = mime;
     d["retryable"] = false;
-    throw plugboard::ActionError{"NOT_DOWNLOADABLE",
-                                 "Google Workspace documents (" + mime + ") have no content to download; export them",
-                                 std::move(d)};
+    throw plugboard::ActionError{
+        "NOT_DOWNLOADABLE",
+        "Google Workspace documents (" + mime + ") have no content to download; export them", std::move(d)};
   }
   if (std::int64_t size = size_field(meta); size > kMaxDownload) throw too_large(size);
 

@@ -45,8 +45,9 @@ void throw_provider_error(std::string_view what, const HttpResponse& resp) {
         const json::object& err = e->get_object();
         status_text = string_of(err, "status");
         message = string_of(err, "message");
-        if (const json::value* list = err.if_contains("errors");
-            list != nullptr && list->is_array() && !list->get_array().empty() && list->get_array()[0].is_object())
+        if (const json::value* list = err.if_contains("errors"); list != nullptr && list->is_array() &&
+                                                                 !list->get_array().empty() &&
+                                                                 list->get_array()[0].is_object())
           reason = string_of(list->get_array()[0].get_object(), "reason");
       } else if (e->is_string()) {  // OAuth endpoints: {"error":"invalid_grant","error_description":...}
         status_text = e->get_string();
@@ -61,11 +62,13 @@ void throw_provider_error(std::string_view what, const HttpResponse& resp) {
   d["status"] = resp.status;
   d["provider_error"] = status_text;
   d["message"] = message;
-  d["retryable"] = resp.status == 429 || resp.status >= 500 || (resp.status == 403 && rate_limit_reason(reason));
+  d["retryable"] =
+      resp.status == 429 || resp.status >= 500 || (resp.status == 403 && rate_limit_reason(reason));
   d["operation"] = what;
   if (!reason.empty()) d["reason"] = reason;
   if (std::int64_t secs = retry_after_seconds(resp); secs >= 0) d["retry_after"] = secs;
-  throw ActionError{"PROVIDER_ERROR", "Google Drive API error: " + status_text + ": " + message, std::move(d)};
+  throw ActionError{"PROVIDER_ERROR", "Google Drive API error: " + status_text + ": " + message,
+                    std::move(d)};
 }
 
 json::object check(std::string_view what, const HttpResponse& resp) {

@@ -38,7 +38,8 @@ json::object check(std::string_view what, const plugboard::HttpResponse& resp);
 json::object get(const plugboard::Context& ctx, std::string_view what, std::string url);
 
 // POST url with a JSON body and check().
-json::object post(const plugboard::Context& ctx, std::string_view what, std::string url, const json::object& body);
+json::object post(const plugboard::Context& ctx, std::string_view what, std::string url,
+                  const json::object& body);
 
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string url_encode(std::string_view s);

@@ -30,11 +30,13 @@ json::value list_files(plugboard::Context& ctx, const json::object& params) {
     q = q.empty() ? in_folder : "(" + q + ") and " + in_folder;
   }
 
-  std::string url = "/drive/v3/files?pageSize=" + std::to_string(page_size) +
-                    "&fields=nextPageToken,files(" + std::string(kFileFields) + ")";
+  std::string url = "/drive/v3/files?pageSize=" + std::to_string(page_size) + "&fields=nextPageToken,files(" +
+                    std::string(kFileFields) + ")";
   if (!q.empty()) url += "&q=" + url_encode(q);
-  if (std::string token = string_param(params, "pageToken"); !token.empty()) url += "&pageToken=" + url_encode(token);
-  if (std::string order = string_param(params, "orderBy"); !order.empty()) url += "&orderBy=" + url_encode(order);
+  if (std::string token = string_param(params, "pageToken"); !token.empty())
+    url += "&pageToken=" + url_encode(token);
+  if (std::string order = string_param(params, "orderBy"); !order.empty())
+    url += "&orderBy=" + url_encode(order);
   json::object page = get(ctx, "files.list", std::move(url));
 
   json::array files;

@@ -18,9 +18,9 @@ json::value share_file(plugboard::Context& ctx, const json::object& params) {
   body["type"] = "user";
   body["role"] = role;
   body["emailAddress"] = email;
-  std::string url = "/drive/v3/files/" + url_encode(file_id) +
-                    "/permissions?fields=id,type,role,emailAddress&sendNotificationEmail=" +
-                    (notify ? "true" : "false");
+  std::string url =
+      "/drive/v3/files/" + url_encode(file_id) +
+      "/permissions?fields=id,type,role,emailAddress&sendNotificationEmail=" + (notify ? "true" : "false");
   // Drive requires transferOwnership=true to make someone the owner.
   if (role == "owner") url += "&transferOwnership=true";
   if (std::string message = string_param(params, "emailMessage"); notify && !message.empty())

@@ -85,8 +85,8 @@ ActionError upload_failed(std::string message, std::size_t offset, std::size_t t
 json::object upload_resumable(const Context& ctx, const UploadParams& p) {
   const std::size_t total = p.content.size();
   // 1. Open the session: the metadata, and what the content will be.
-  HttpRequest open = HttpRequest::post_json("/upload/drive/v3/files?uploadType=resumable&" + fields_query(),
-                                            metadata(p));
+  HttpRequest open =
+      HttpRequest::post_json("/upload/drive/v3/files?uploadType=resumable&" + fields_query(), metadata(p));
   open.headers["X-Upload-Content-Type"] = p.mime_type;
   open.headers["X-Upload-Content-Length"] = std::to_string(total);
   HttpResponse opened = ctx.http(open);
@@ -106,9 +106,10 @@ json::object upload_resumable(const Context& ctx, const UploadParams& p) {
     put.method = "PUT";
     put.url = session;
     put.headers["Content-Type"] = p.mime_type;
-    put.headers["Content-Range"] = total == 0 ? "bytes */0"
-                                              : "bytes " + std::to_string(offset) + "-" +
-                                                    std::to_string(offset + len - 1) + "/" + std::to_string(total);
+    put.headers["Content-Range"] = total == 0
+                                       ? "bytes */0"
+                                       : "bytes " + std::to_string(offset) + "-" +
+                                             std::to_string(offset + len - 1) + "/" + std::to_string(total);
     // One chunk copied into the request (the SDK's body is a std::string): never the whole file.
     put.body.assign(p.content, offset, len);
     HttpResponse resp = ctx.http(put);
@@ -116,7 +117,8 @@ json::object upload_resumable(const Context& ctx, const UploadParams& p) {
     if (resp.status == 200 || resp.status == 201) return check("files.create (resumable upload)", resp);
     if (resp.status == 308) {
       const std::size_t next = next_offset(resp);
-      if (next > total) throw upload_failed("Google Drive acknowledged more bytes than were sent", offset, total, false);
+      if (next > total)
+        throw upload_failed("Google Drive acknowledged more bytes than were sent", offset, total, false);
       stalls = next > offset ? 0 : stalls + 1;
       if (stalls >= kMaxStalls)
         throw upload_failed("Google Drive stopped accepting the upload's bytes", offset, total, true);
@@ -128,7 +130,8 @@ json::object upload_resumable(const Context& ctx, const UploadParams& p) {
         status.headers["Content-Range"] = "bytes */" + std::to_string(total);
         HttpResponse fin = ctx.http(status);
         if (fin.status == 200 || fin.status == 201) return check("files.create (resumable upload)", fin);
-        throw upload_failed("Google Drive holds every byte but did not finish the upload", offset, total, true);
+        throw upload_failed("Google Drive holds every byte but did not finish the upload", offset, total,
+                            true);
       }
       continue;
     }
@@ -142,7 +145,7 @@ json::object upload_resumable(const Context& ctx, const UploadParams& p) {
 
 json::value upload_file(Context& ctx, UploadParams& params) {
   json::object file = params.content.size() <= kMultipartLimit ? upload_multipart(ctx, params)
-                                                                  : upload_resumable(ctx, params);
+                                                               : upload_resumable(ctx, params);
   const std::size_t sent = params.content.size();
   params.content = std::string();  // the bytes are in Drive; free them before building the answer
 

@@ -28,7 +28,8 @@ json::value send_message(plugboard::Context& ctx, const json::object& params) {
                                  "send-message needs text (or message), blocks or attachments"};
   // Seed 000's messages carry {{field_456}} placeholders, filled from the parameters' context.
   const json::object* ctx_values = nullptr;
-  if (const auto* c = params.if_contains("context"); c != nullptr && c->is_object()) ctx_values = &c->get_object();
+  if (const auto* c = params.if_contains("context"); c != nullptr && c->is_object())
+    ctx_values = &c->get_object();
   const json::object no_context;
   const json::object& values = ctx_values != nullptr ? *ctx_values : no_context;
   if (!text.empty()) body["text"] = plugboard::fill_template(text, values);

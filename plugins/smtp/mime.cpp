@@ -38,8 +38,8 @@ bool valid_domain(std::string_view d) {
   if (d.front() == '[') {  // address literal: [192.0.2.1] or [IPv6:...]
     if (d.back() != ']') return false;
     for (char c : d.substr(1, d.size() - 2))
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':' ||
-            c == 'I' || c == 'P' || c == 'v'))
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
+            c == ':' || c == 'I' || c == 'P' || c == 'v'))
         return false;
     return d.size() > 2;
   }
@@ -153,7 +153,8 @@ std::string quoted_printable(std::string_view text) {
   std::size_t start = 0;
   while (true) {
     std::size_t eol = text.find("\r\n", start);
-    std::string_view line = text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
+    std::string_view line =
+        text.substr(start, eol == std::string_view::npos ? std::string_view::npos : eol - start);
     std::size_t len = 0;
     for (std::size_t i = 0; i < line.size(); ++i) {
       auto c = static_cast<unsigned char>(line[i]);
@@ -184,7 +185,8 @@ std::string quoted_printable(std::string_view text) {
 
 std::string text_part(std::string_view subtype, std::string_view body) {
   return "Content-Type: text/" + std::string(subtype) +
-         "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + quoted_printable(crlf(body));
+         "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+         quoted_printable(crlf(body));
 }
 
 // filename="..." when printable ASCII, RFC 2231 filename*=utf-8''... otherwise.
@@ -214,7 +216,8 @@ std::string filename_param(std::string_view key, std::string_view name) {
 std::string attachment_part(const Attachment& a) {
   std::string ct = a.content_type.empty() ? "application/octet-stream" : a.content_type;
   if (ct.find(';') == std::string::npos) ct += ";\r\n " + filename_param("name", a.filename);
-  return "Content-Type: " + ct + "\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment;\r\n " +
+  return "Content-Type: " + ct +
+         "\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment;\r\n " +
          filename_param("filename", a.filename) + "\r\n\r\n" + base64_encode(a.data, true);
 }
 
@@ -224,7 +227,7 @@ std::string multipart(std::string_view subtype, const std::vector<std::string>& 
   const std::string boundary = "=_pb_" + random_hex(12);
   std::string out = "Content-Type: multipart/" + std::string(subtype) + ";\r\n boundary=\"" + boundary +
                     "\"\r\n\r\nThis is a multi-part message in MIME format.\r\n";
-  for (const auto& p : parts) out += "--" + boundary + "\r\n" + p + "\r\n";
+  for (const auto& p : parts) out.append("--").append(boundary).append("\r\n").append(p).append("\r\n");
   return out + "--" + boundary + "--\r\n";
 }
 
@@ -329,7 +332,8 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 std::string new_message_id(std::string_view from_email) {
   const auto at = from_email.rfind('@');
-  const std::string domain = at == std::string_view::npos ? "plugboard.invalid" : std::string(from_email.substr(at + 1));
+  const std::string domain =
+      at == std::string_view::npos ? "plugboard.invalid" : std::string(from_email.substr(at + 1));
   return "<" + random_hex(16) + "." + std::to_string(std::time(nullptr)) + "@" + domain + ">";
 }
 
@@ -342,7 +346,8 @@ std::string render(const Message& m) {
   if (!m.reply_to.empty()) h += "Reply-To: " + address_list(m.reply_to) + "\r\n";
   if (!m.subject.empty()) {
     // Long or non-ASCII subjects go as encoded words, which fold; short ASCII ones as they are.
-    h += "Subject: " + (is_ascii(m.subject) && m.subject.size() <= 900 ? m.subject : encoded_words(m.subject)) + "\r\n";
+    h += "Subject: " +
+         (is_ascii(m.subject) && m.subject.size() <= 900 ? m.subject : encoded_words(m.subject)) + "\r\n";
   }
   h += "Message-ID: " + m.message_id + "\r\n";
   h += "MIME-Version: 1.0\r\n";

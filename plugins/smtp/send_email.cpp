@@ -16,8 +16,8 @@ using plugboard::ActionError;
 
 namespace {
 
-constexpr std::size_t kMaxMessageBytes = 25u * 1024u * 1024u;  // the whole rendered message
-constexpr std::size_t kMaxRecipients = 100;                     // to + cc + bcc
+constexpr std::size_t kMaxMessageBytes = std::size_t{25} * 1024 * 1024;  // the whole rendered message
+constexpr std::size_t kMaxRecipients = 100;                              // to + cc + bcc
 
 ActionError invalid(std::string_view name, const std::string& why) {
   json::object d;
@@ -58,12 +58,23 @@ json::value html_escaped(const json::value& v) {
     std::string out;
     for (char c : v.get_string()) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&#39;";
+          break;
+        default:
+          out += c;
       }
     }
     return json::value(out);
@@ -84,7 +95,8 @@ json::value html_escaped(const json::value& v) {
 // type/subtype with token characters, optionally followed by parameters.
 bool valid_content_type(std::string_view ct) {
   auto token = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$&^_.+-").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$&^_.+-").find(c) != std::string_view::npos;
   };
   std::size_t i = 0;
   auto run = [&] {
@@ -119,7 +131,8 @@ std::vector<Attachment> attachments_param(const json::object& params, std::size_
       throw invalid(field + ".content_type", "is not a MIME type (type/subtype): '" + a.content_type + "'");
     const std::string content = string_param(o, "content");
     if (content.size() / 4 * 3 > kMaxMessageBytes)
-      throw invalid(field + ".content", "is larger than the " + std::to_string(kMaxMessageBytes >> 20) + " MB limit");
+      throw invalid(field + ".content",
+                    "is larger than the " + std::to_string(kMaxMessageBytes >> 20) + " MB limit");
     auto data = base64_decode(content);
     if (!data) throw invalid(field + ".content", "is not valid base64");
     total += data->size();
@@ -161,8 +174,8 @@ json::value send_email(plugboard::Context& ctx, const json::object& params) {
   std::size_t total = m.subject.size() + m.text.size() + m.html.size();
   m.attachments = attachments_param(params, total);
   if (total > kMaxMessageBytes)
-    throw invalid("attachments", "make the message larger than the " + std::to_string(kMaxMessageBytes >> 20) +
-                                     " MB limit");
+    throw invalid("attachments",
+                  "make the message larger than the " + std::to_string(kMaxMessageBytes >> 20) + " MB limit");
 
   // The envelope: every recipient once, bcc included (bcc never appears in a header).
   std::vector<std::string> envelope;
@@ -172,7 +185,8 @@ json::value send_email(plugboard::Context& ctx, const json::object& params) {
       if (seen.insert(lower(a.email)).second) envelope.push_back(a.email);
   if (envelope.empty()) throw invalid("to", "needs at least one recipient (in to, cc or bcc)");
   if (envelope.size() > kMaxRecipients)
-    throw invalid("to", "has more than " + std::to_string(kMaxRecipients) + " recipients (to, cc and bcc together)");
+    throw invalid(
+        "to", "has more than " + std::to_string(kMaxRecipients) + " recipients (to, cc and bcc together)");
 
   m.message_id = new_message_id(settings.from_email);
   const std::string message = render(m);
@@ -185,7 +199,8 @@ json::value send_email(plugboard::Context& ctx, const json::object& params) {
     d["size"] = message.size();
     d["server_limit"] = *limit;
     d["retryable"] = false;
-    throw ActionError{"SMTP_MESSAGE_TOO_LARGE", "the message is larger than the SMTP server accepts", std::move(d)};
+    throw ActionError{"SMTP_MESSAGE_TOO_LARGE", "the message is larger than the SMTP server accepts",
+                      std::move(d)};
   }
   client.mail_from(settings.from_email);
 

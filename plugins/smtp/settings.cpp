@@ -71,9 +71,12 @@ bool has_control(std::string_view s) {
 
 const char* tls_mode_name(TlsMode mode) {
   switch (mode) {
-    case TlsMode::starttls: return "starttls";
-    case TlsMode::implicit: return "implicit";
-    case TlsMode::none: return "none";
+    case TlsMode::starttls:
+      return "starttls";
+    case TlsMode::implicit:
+      return "implicit";
+    case TlsMode::none:
+      return "none";
   }
   return "starttls";
 }
@@ -81,7 +84,8 @@ const char* tls_mode_name(TlsMode mode) {
 Settings read_settings(const plugboard::Context& ctx) {
   json::object config;
   json::object info = ctx.call_info();
-  if (const json::value* c = info.if_contains("config"); c != nullptr && c->is_object()) config = c->get_object();
+  if (const json::value* c = info.if_contains("config"); c != nullptr && c->is_object())
+    config = c->get_object();
   const Source src(ctx.credentials(), std::move(config));
 
   Settings s;
@@ -91,9 +95,10 @@ Settings read_settings(const plugboard::Context& ctx) {
     throw not_configured("smtp_host", "is not a host name or address");
 
   if (auto port = src.get("smtp_port")) {
+    const std::string_view text = *port;
     int p = 0;
-    auto [end, ec] = std::from_chars(port->data(), port->data() + port->size(), p);
-    if (ec != std::errc() || end != port->data() + port->size() || p < 1 || p > 65535)
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+    if (ec != std::errc() || end != text.data() + text.size() || p < 1 || p > 65535)
       throw not_configured("smtp_port", "must be a port number (1-65535)");
     s.port = p;
   }
@@ -122,7 +127,8 @@ Settings read_settings(const plugboard::Context& ctx) {
                          "configuration");
   s.username = src.get("smtp_username").value_or("");
   s.from_email = src.get("from_email").value_or("");
-  if (s.from_email.empty()) throw not_configured("from_email", "is required (in credentials or configuration)");
+  if (s.from_email.empty())
+    throw not_configured("from_email", "is required (in credentials or configuration)");
   try {
     s.from_email = parse_address(s.from_email, "from_email").email;
   } catch (const ActionError& e) {

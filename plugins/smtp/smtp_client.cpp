@@ -14,8 +14,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <set>
 
 namespace smtp {
@@ -28,9 +28,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kMaxLine = 64 * 1024;     // one reply line
-constexpr std::size_t kMaxReplyLines = 1000;    // one multi-line reply
-constexpr std::size_t kMaxMessageText = 500;    // server text copied into an error
+constexpr std::size_t kMaxLine = std::size_t{64} * 1024;  // one reply line
+constexpr std::size_t kMaxReplyLines = 1000;              // one multi-line reply
+constexpr std::size_t kMaxMessageText = 500;              // server text copied into an error
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -41,10 +41,10 @@ std::string upper(std::string s) {
 std::string ehlo_name() {
   boost::system::error_code ec;
   std::string name = asio::ip::host_name(ec);
-  const bool ok = !ec && !name.empty() && name.size() < 254 &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-                  });
+  const bool ok =
+      !ec && !name.empty() && name.size() < 254 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+      });
   return ok ? name : "[127.0.0.1]";
 }
 
@@ -54,7 +54,8 @@ asio::ssl::context make_tls_context(const Settings& s) {
   asio::ssl::context tls(asio::ssl::context::tls_client);
   boost::system::error_code ec;
   tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1,
                   ec);
   if (s.tls == TlsMode::none) return tls;
   if (!s.tls_verify) {
@@ -100,7 +101,7 @@ struct Client::Impl {
   bool broken = false;  // an operation timed out: its handler may still be pending, never run io again
   std::string inbuf;
   Clock::time_point deadline;
-  std::set<std::string> extensions;      // EHLO keywords, upper case
+  std::set<std::string> extensions;       // EHLO keywords, upper case
   std::vector<std::string> auth_offered;  // AUTH mechanisms, upper case
   std::optional<std::uint64_t> size;
   std::string server;
@@ -139,13 +140,13 @@ struct Client::Impl {
   }
 
   ActionError unreachable(const std::string& stage, const boost::system::error_code& ec) const {
-    return failure("SMTP_UNREACHABLE", "the SMTP server " + where() + " could not be reached (" + stage + ")", stage,
-                   true, ec.message());
+    return failure("SMTP_UNREACHABLE", "the SMTP server " + where() + " could not be reached (" + stage + ")",
+                   stage, true, ec.message());
   }
 
   ActionError out_of_time(const std::string& stage) const {
-    return failure("DEADLINE_EXCEEDED", "the action ran out of time talking to the SMTP server (" + stage + ")", stage,
-                   true);
+    return failure("DEADLINE_EXCEEDED",
+                   "the action ran out of time talking to the SMTP server (" + stage + ")", stage, true);
   }
 
   // Runs one asynchronous operation to completion or until the deadline. `start` receives a
@@ -199,7 +200,8 @@ struct Client::Impl {
         throw failure("SMTP_PROTOCOL_ERROR", "the SMTP server sent an over-long reply line", stage, false);
       std::size_t got = 0;
       auto ec = run(stage, [&](auto handler) {
-        auto done = [&got, h = std::move(handler)](const boost::system::error_code& e, std::size_t n) mutable {
+        auto done = [&got, h = std::move(handler)](const boost::system::error_code& e,
+                                                   std::size_t n) mutable {
           got = n;
           h(e, n);
         };
@@ -210,7 +212,8 @@ struct Client::Impl {
       });
       if (ec) {
         if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
-          throw failure("SMTP_UNREACHABLE", "the SMTP server closed the connection (" + stage + ")", stage, true);
+          throw failure("SMTP_UNREACHABLE", "the SMTP server closed the connection (" + stage + ")", stage,
+                        true);
         throw unreachable(stage, ec);
       }
       inbuf.append(chunk.data(), got);
@@ -222,11 +225,12 @@ struct Client::Impl {
     while (true) {
       std::string line = read_line(stage);
       int code = 0;
-      auto [end, ec] = std::from_chars(line.data(), line.data() + std::min<std::size_t>(3, line.size()), code);
+      auto [end, ec] =
+          std::from_chars(line.data(), line.data() + std::min<std::size_t>(3, line.size()), code);
       if (line.size() < 3 || ec != std::errc() || end != line.data() + 3 || code < 200 || code > 599 ||
           (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
-        throw failure("SMTP_PROTOCOL_ERROR", "the SMTP server sent something that is not an SMTP reply", stage,
-                      false, line.substr(0, 200));
+        throw failure("SMTP_PROTOCOL_ERROR", "the SMTP server sent something that is not an SMTP reply",
+                      stage, false, line.substr(0, 200));
       if (r.lines.empty()) r.code = code;
       r.lines.push_back(line.size() > 4 ? line.substr(4) : std::string());
       if (line.size() == 3 || line[3] == ' ') return r;
@@ -248,9 +252,12 @@ struct Client::Impl {
 
   ActionError reply_error(const Reply& r, const std::string& stage) const {
     const bool temporary = r.code / 100 == 4;
-    std::string code = stage == "auth" ? "SMTP_AUTH_FAILED" : temporary ? "SMTP_TEMPORARY_FAILURE" : "SMTP_REJECTED";
-    std::string message = stage == "auth" ? "the SMTP server refused the credentials"
-                                          : "the SMTP server answered " + std::to_string(r.code) + " to " + stage;
+    std::string code = stage == "auth" ? "SMTP_AUTH_FAILED"
+                       : temporary     ? "SMTP_TEMPORARY_FAILURE"
+                                       : "SMTP_REJECTED";
+    std::string message = stage == "auth"
+                              ? "the SMTP server refused the credentials"
+                              : "the SMTP server answered " + std::to_string(r.code) + " to " + stage;
     ActionError e = failure(std::move(code), message + ": " + r.text(), stage, temporary);
     e.details["smtp_code"] = r.code;
     e.details["smtp_message"] = scrub(r.text());
@@ -272,15 +279,17 @@ struct Client::Impl {
 
   void handshake() {
     configure_stream();
-    auto ec = run("tls", [&](auto handler) { stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+    auto ec = run("tls", [&](auto handler) {
+      stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
+    });
     if (ec) {
       std::string reason = ec.message();
       if (ec.category() == asio::error::get_ssl_category()) {
         long v = SSL_get_verify_result(stream.native_handle());
         if (v != X509_V_OK) reason += " (" + std::string(X509_verify_cert_error_string(v)) + ")";
       }
-      throw failure("SMTP_TLS_FAILED", "the TLS handshake with the SMTP server " + where() + " failed", "tls", false,
-                    reason);
+      throw failure("SMTP_TLS_FAILED", "the TLS handshake with the SMTP server " + where() + " failed", "tls",
+                    false, reason);
     }
     tls_active = true;
   }
@@ -319,14 +328,16 @@ struct Client::Impl {
 
   void authenticate() {
     if (auth_offered.empty())
-      throw failure("SMTP_AUTH_UNAVAILABLE",
-                    std::string("the SMTP server does not offer AUTH") +
-                        (s.tls == TlsMode::none ? " (it may require TLS: set use_tls to starttls or implicit)" : ""),
-                    "auth", false);
+      throw failure(
+          "SMTP_AUTH_UNAVAILABLE",
+          std::string("the SMTP server does not offer AUTH") +
+              (s.tls == TlsMode::none ? " (it may require TLS: set use_tls to starttls or implicit)" : ""),
+          "auth", false);
     // Neither command line is ever logged: they carry the password.
     if (offers("PLAIN")) {
       mechanism = "PLAIN";
-      std::string token = base64_encode(std::string(1, '\0') + s.username + std::string(1, '\0') + s.password);
+      std::string token =
+          base64_encode(std::string(1, '\0') + s.username + std::string(1, '\0') + s.password);
       Reply r = command("AUTH PLAIN " + token, "auth");
       if (r.code == 334) r = command(token, "auth");  // a server that wants the response on its own line
       if (r.code != 235) throw reply_error(r, "auth");
@@ -339,9 +350,10 @@ struct Client::Impl {
     } else {
       std::string list;
       for (const auto& m : auth_offered) list += (list.empty() ? "" : " ") + m;
-      throw failure("SMTP_AUTH_UNAVAILABLE",
-                    "the SMTP server offers no AUTH mechanism this plugin speaks (PLAIN, LOGIN); it offers: " + list,
-                    "auth", false);
+      throw failure(
+          "SMTP_AUTH_UNAVAILABLE",
+          "the SMTP server offers no AUTH mechanism this plugin speaks (PLAIN, LOGIN); it offers: " + list,
+          "auth", false);
     }
   }
 
@@ -352,19 +364,19 @@ struct Client::Impl {
 
     tcp::resolver::results_type endpoints;
     auto ec = run("resolve", [&](auto handler) {
-      resolver.async_resolve(s.host, std::to_string(s.port),
-                             [&endpoints, h = std::move(handler)](const boost::system::error_code& e,
-                                                                   tcp::resolver::results_type results) mutable {
-                               endpoints = std::move(results);
-                               h(e);
-                             });
+      resolver.async_resolve(
+          s.host, std::to_string(s.port),
+          [&endpoints, h = std::move(handler)](const boost::system::error_code& e,
+                                               tcp::resolver::results_type results) mutable {
+            endpoints = std::move(results);
+            h(e);
+          });
     });
     if (ec) throw unreachable("resolve", ec);
     ec = run("connect", [&](auto handler) {
       asio::async_connect(stream.next_layer(), endpoints,
-                          [h = std::move(handler)](const boost::system::error_code& e, const tcp::endpoint&) mutable {
-                            h(e);
-                          });
+                          [h = std::move(handler)](const boost::system::error_code& e,
+                                                   const tcp::endpoint&) mutable { h(e); });
     });
     if (ec) throw unreachable("connect", ec);
 
@@ -399,7 +411,9 @@ void Client::mail_from(const std::string& address) {
   impl_->expect(line, "mail_from", 250);
 }
 
-Reply Client::rcpt_to(const std::string& address) { return impl_->command("RCPT TO:<" + address + ">", "rcpt_to"); }
+Reply Client::rcpt_to(const std::string& address) {
+  return impl_->command("RCPT TO:<" + address + ">", "rcpt_to");
+}
 
 Reply Client::data(const std::string& message) {
   impl_->expect("DATA", "data", 354);

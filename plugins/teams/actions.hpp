@@ -16,7 +16,8 @@ json::value send_message(plugboard::Context& ctx, const json::object& params);
 // GET /me/joinedTeams (paged) -> {teams: [{id, displayName, description}], next_link}
 json::value list_teams(plugboard::Context& ctx, const json::object& params);
 
-// GET /teams/{team}/channels (paged) -> {channels: [{id, displayName, description, membershipType}], next_link}
+// GET /teams/{team}/channels (paged) -> {channels: [{id, displayName, description, membershipType}],
+// next_link}
 json::value list_channels(plugboard::Context& ctx, const json::object& params);
 
 // GET /me -> {user_info: {email, name, id}}; webhook mode: {user_info: {mode, host}} without a request.

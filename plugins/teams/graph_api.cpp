@@ -94,13 +94,15 @@ json::object check(const HttpResponse& resp) {
   std::string code;
   std::string message;
   std::string request_id;
-  if (const json::value* e = body != nullptr ? body->if_contains("error") : nullptr; e != nullptr && e->is_object()) {
+  if (const json::value* e = body != nullptr ? body->if_contains("error") : nullptr;
+      e != nullptr && e->is_object()) {
     const json::object& err = e->get_object();
     code = string_param(err, "code");
     message = string_param(err, "message");
     for (const char* key : {"innerError", "innererror"})
       if (const json::value* inner = err.if_contains(key); inner != nullptr && inner->is_object())
-        if (const json::value* rid = inner->get_object().if_contains("request-id"); rid != nullptr && rid->is_string())
+        if (const json::value* rid = inner->get_object().if_contains("request-id");
+            rid != nullptr && rid->is_string())
           request_id = rid->get_string();
   }
   if (code.empty()) code = resp.status == 429 ? "TooManyRequests" : "http_" + std::to_string(resp.status);
@@ -135,8 +137,7 @@ Collection list_pages(const Context& ctx, const std::string& first_url, const st
   std::string url = first_url;
   if (!next_link.empty()) {
     url = relative_link(next_link, resource);
-    if (url.empty())
-      throw invalid_parameter("next_link", "is not a continuation link for " + resource);
+    if (url.empty()) throw invalid_parameter("next_link", "is not a continuation link for " + resource);
   }
   Collection out;
   for (std::int64_t page = 0; page < max_pages; ++page) {

@@ -43,7 +43,7 @@ struct Collection {
   json::array items;
   std::string next_link;
 };
-Collection list_pages(const plugboard::Context& ctx, const std::string& first_url, const std::string& resource,
-                      const std::string& next_link, std::int64_t max_pages);
+Collection list_pages(const plugboard::Context& ctx, const std::string& first_url,
+                      const std::string& resource, const std::string& next_link, std::int64_t max_pages);
 
 }  // namespace teams

@@ -29,11 +29,20 @@ std::string html_escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -52,7 +61,8 @@ json::object filled_message(const json::object& params, const json::object& cont
   if (!m->is_object()) throw invalid_parameter("message", "must be an object or a string");
   json::value filled = plugboard::fill_templates(*m, context);
   json::object msg = std::move(filled.get_object());
-  if (const json::value* t = msg.if_contains("type"); t != nullptr && !(t->is_string() && t->get_string() == "message"))
+  if (const json::value* t = msg.if_contains("type");
+      t != nullptr && !(t->is_string() && t->get_string() == "message"))
     throw invalid_parameter("message.type", "must be \"message\"");
   if (const json::value* t = msg.if_contains("text"); t != nullptr && !t->is_string())
     throw invalid_parameter("message.text", "must be a string");
@@ -61,8 +71,8 @@ json::object filled_message(const json::object& params, const json::object& cont
   const bool has_text = msg.contains("text") && !msg.at("text").get_string().empty();
   const bool has_attachments = a != nullptr && !a->get_array().empty();
   if (!has_text && !has_attachments)
-    throw plugboard::ActionError{"INVALID_PARAMETERS", "message needs text or at least one attachment",
-                                 {{"parameter", "message"}}};
+    throw plugboard::ActionError{
+        "INVALID_PARAMETERS", "message needs text or at least one attachment", {{"parameter", "message"}}};
   return msg;
 }
 
@@ -94,7 +104,8 @@ json::object chat_message(const json::object& msg, const std::string& subject) {
       const json::value* content = in.if_contains("content");
       if (content != nullptr && !content->is_null()) {
         // Graph takes card content only as a string holding the card's JSON.
-        att["content"] = content->is_string() ? content->get_string() : json::string(json::serialize(*content));
+        att["content"] =
+            content->is_string() ? content->get_string() : json::string(json::serialize(*content));
       } else if (!in.contains("contentUrl")) {
         throw invalid_parameter(where, "needs content or contentUrl");
       }
@@ -135,11 +146,13 @@ json::value send_message(plugboard::Context& ctx, const json::object& params) {
   const std::string team_id = string_param(params, "team_id");
   const std::string channel_id = string_param(params, "channel_id");
   if (team_id.empty()) throw invalid_parameter("team_id", "is required to post through Microsoft Graph");
-  if (channel_id.empty()) throw invalid_parameter("channel_id", "is required to post through Microsoft Graph");
+  if (channel_id.empty())
+    throw invalid_parameter("channel_id", "is required to post through Microsoft Graph");
   const std::string subject = plugboard::fill_template(string_param(params, "subject"), context);
 
-  json::object posted = post(ctx, "/teams/" + path_segment(team_id) + "/channels/" + path_segment(channel_id) + "/messages",
-                             chat_message(msg, subject));
+  json::object posted =
+      post(ctx, "/teams/" + path_segment(team_id) + "/channels/" + path_segment(channel_id) + "/messages",
+           chat_message(msg, subject));
   json::object out;
   out["message_id"] = string_param(posted, "id");
   out["team_id"] = team_id;

@@ -12,7 +12,8 @@ json::object test_connection(plugboard::Context& ctx) {
     // URL's shape and reports its host (never its path, which is the secret).
     const std::string host = url_host(hook);
     if ((hook.rfind("https://", 0) != 0 && hook.rfind("http://", 0) != 0) || host.empty())
-      throw plugboard::ActionError{"INVALID_CREDENTIALS", "the connection's webhook_url is not an http(s) URL",
+      throw plugboard::ActionError{"INVALID_CREDENTIALS",
+                                   "the connection's webhook_url is not an http(s) URL",
                                    {{"retryable", false}}};
     user_info["mode"] = "webhook";
     user_info["host"] = host;

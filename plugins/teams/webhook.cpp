@@ -18,7 +18,8 @@ std::string scrub(std::string text, const std::string& url) {
       text.replace(at, what.size(), "[REDACTED]");
   };
   replace_all(url);
-  if (auto p = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3); p != std::string::npos)
+  if (auto p = url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+      p != std::string::npos)
     replace_all(url.substr(p));
   return text;
 }
@@ -35,11 +36,12 @@ ActionError webhook_error(const std::string& url, int status, const std::string&
   json::object d;
   d["status"] = status;
   d["provider_error"] = status >= 200 && status < 300 ? std::string("webhook_delivery_failed")
-                                                       : "http_" + std::to_string(status);
+                                                      : "http_" + std::to_string(status);
   d["message"] = text;
   d["retryable"] = retryable;
   d["mode"] = "webhook";
-  return {"PROVIDER_ERROR", "Teams incoming webhook error: " + (text.empty() ? "HTTP " + std::to_string(status) : text),
+  return {"PROVIDER_ERROR",
+          "Teams incoming webhook error: " + (text.empty() ? "HTTP " + std::to_string(status) : text),
           std::move(d)};
 }
 
@@ -62,7 +64,8 @@ void post_to_webhook(const plugboard::Context& ctx, const std::string& url, cons
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
     json::object d;
     d["retryable"] = false;
-    throw ActionError{"INVALID_CREDENTIALS", "the connection's webhook_url is not an http(s) URL", std::move(d)};
+    throw ActionError{"INVALID_CREDENTIALS", "the connection's webhook_url is not an http(s) URL",
+                      std::move(d)};
   }
   plugboard::HttpResponse resp;
   try {

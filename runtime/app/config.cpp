@@ -35,7 +35,8 @@ void check_keys(const std::string& where, const YAML::Node& map, const std::stri
   for (const auto& kv : map) {
     const auto& k = kv.first.Scalar();
     if (std::none_of(known.begin(), known.end(), [&](const char* x) { return k == x; }))
-      fail(where, kv.first, prefix.empty() ? k : prefix + "." + k, "unknown setting");
+      fail(where, kv.first, prefix.empty() ? k : std::string(prefix).append(".").append(k),
+           "unknown setting");
   }
 }
 

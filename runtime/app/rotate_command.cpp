@@ -154,7 +154,7 @@ int vault_rotate(const Config& config, const RotateOptions& options, std::ostrea
   const vault::MasterKey next =
       given ? *given : vault::MasterKey::from_bytes(vault::random_bytes(vault::MasterKey::kSize));
   const std::string old_id = ring.current.id();
-  const std::string new_id = next.id();
+  const std::string& new_id = next.id();
   std::vector<vault::MasterKey> readers = ring.retired;
   readers.push_back(ring.current);
   const vault::Vault v(next, std::move(readers));

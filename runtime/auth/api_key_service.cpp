@@ -9,7 +9,10 @@
 
 namespace plugboard::auth {
 
-const std::vector<std::string> kOperations{"read", "write", "execute", "admin"};
+const std::vector<std::string>& known_operations() {
+  static const std::vector<std::string> ops{"read", "write", "execute", "admin"};
+  return ops;
+}
 
 namespace {
 
@@ -38,7 +41,7 @@ NewApiKey ApiKeyService::create(const std::string& workspace_id, const std::stri
                                 std::vector<std::string> projects, std::optional<std::string> expires_at,
                                 std::optional<store::RateLimit> rate_limit) {
   for (const auto& op : operations)
-    if (std::find(kOperations.begin(), kOperations.end(), op) == kOperations.end())
+    if (const auto& known = known_operations(); std::find(known.begin(), known.end(), op) == known.end())
       throw std::invalid_argument("unknown operation '" + op + "' (read, write, execute, admin)");
   if (expires_at) {
     auto t = store::parse_iso(*expires_at);

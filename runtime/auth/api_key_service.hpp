@@ -57,6 +57,7 @@ class ApiKeyService {
   std::unordered_map<std::string, std::shared_ptr<Cached>> by_hash_;
 };
 
-extern const std::vector<std::string> kOperations;
+// read, write, execute, admin
+const std::vector<std::string>& known_operations();
 
 }  // namespace plugboard::auth

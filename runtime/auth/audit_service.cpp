@@ -40,7 +40,7 @@ json::value fingerprint_or_null(const std::optional<std::string>& sealed) {
   return sealed ? json::value(fingerprint(*sealed)) : json::value(nullptr);
 }
 
-json::value parsed_or(const std::string& text, json::value fallback) {
+json::value parsed_or(const std::string& text, const json::value& fallback) {
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
   return ec ? fallback : v;

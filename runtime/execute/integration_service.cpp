@@ -36,7 +36,7 @@ void check_url(const char* field, const std::string& url) {
     throw ServiceError::invalid(field, std::string(field) + " must be an http:// or https:// URL");
 }
 
-std::string manifest_auth_type(std::string t) { return t == "apikey" ? "api_key" : t; }
+std::string manifest_auth_type(const std::string& t) { return t == "apikey" ? "api_key" : t; }
 
 }  // namespace
 
@@ -212,7 +212,7 @@ void IntegrationService::set_icon(const std::string& workspace_id, const std::st
   if (kTypes.count(content_type) == 0)
     throw ServiceError::invalid(
         "Content-Type", "an icon must be image/png, image/jpeg, image/svg+xml, image/gif or image/webp");
-  if (bytes.empty() || bytes.size() > 256 * 1024)
+  if (bytes.empty() || bytes.size() > std::size_t{256} * 1024)
     throw ServiceError::invalid("icon", "an icon must be 1 byte to 256 KiB");
   store::Integration i = get(workspace_id, id_or_slug);
   i.icon = vault::base64_encode(bytes);

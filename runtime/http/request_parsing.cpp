@@ -57,9 +57,10 @@ std::int64_t int_query(const Exchange& ex, const char* name, std::int64_t fallba
                        std::int64_t max) {
   auto s = ex.query(name);
   if (!s) return fallback;
+  const std::string_view text = *s;
   std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || ptr != s->data() + s->size() || v < min || v > max)
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < min || v > max)
     throw ServiceError::invalid(name, std::string(name) + " must be an integer from " + std::to_string(min) +
                                           " to " + std::to_string(max));
   return v;

@@ -25,7 +25,7 @@ struct ServerOptions {
   int max_queued = 1024;
   int keep_alive_timeout_s = 15;
   int io_timeout_s = 30;  // a client slower than this is dropped
-  std::size_t max_body_bytes = 10 * 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{10} * 1024 * 1024;
 };
 
 class Server {

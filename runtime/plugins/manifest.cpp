@@ -120,11 +120,26 @@ class Reader {
   std::string file_;
 };
 
-const std::regex kProviderId("^[a-z][a-z0-9_]{0,63}$");
-const std::regex kSlug("^[a-z][a-z0-9-]{0,63}$");
-const std::regex kSemver(R"(^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$)");
-const std::regex kHex64("^[0-9a-f]{64}$");
-const std::set<std::string> kAuthTypes{"oauth2", "api_key", "basic", "bearer", "custom"};
+// Built on first use rather than at static initialisation, where a throw could not be caught.
+const std::regex& provider_id_pattern() {
+  static const std::regex re("^[a-z][a-z0-9_]{0,63}$");
+  return re;
+}
+const std::regex& slug_pattern() {
+  static const std::regex re("^[a-z][a-z0-9-]{0,63}$");
+  return re;
+}
+const std::regex& semver_pattern() {
+  static const std::regex re(R"(^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$)");
+  return re;
+}
+const std::regex& hex64_pattern() {
+  static const std::regex re("^[0-9a-f]{64}$");
+  return re;
+}
+bool known_auth_type(const std::string& t) {
+  return t == "oauth2" || t == "api_key" || t == "basic" || t == "bearer" || t == "custom";
+}
 
 AuthType read_auth(const Reader& r, const YAML::Node& n, const std::string& where) {
   if (!n.IsMap()) r.fail(n, where, "must be a mapping");
@@ -133,7 +148,7 @@ AuthType read_auth(const Reader& r, const YAML::Node& n, const std::string& wher
                 "description", "expiry"});
   AuthType a;
   a.type = r.string(n, where, "type", true);
-  if (kAuthTypes.count(a.type) == 0)
+  if (!known_auth_type(a.type))
     r.fail(n["type"], where + ".type",
            "unknown auth type '" + a.type + "' (oauth2, api_key, basic, bearer, custom)");
   if (YAML::Node fields = n["fields"]; fields.IsDefined()) {
@@ -170,7 +185,7 @@ Action read_action(const Reader& r, const YAML::Node& n, const std::string& wher
   r.check_keys(n, where, {"slug", "name", "description", "idempotent", "parameters", "output"});
   Action a;
   a.slug = r.string(n, where, "slug", true);
-  if (!std::regex_match(a.slug, kSlug))
+  if (!std::regex_match(a.slug, slug_pattern()))
     r.fail(n["slug"], where + ".slug", "'" + a.slug + "' must match [a-z][a-z0-9-]*");
   a.name = r.string(n, where, "name", true);
   a.description = r.string(n, where, "description", true);
@@ -189,7 +204,7 @@ Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& wh
   r.check_keys(n, where, {"slug", "name", "description", "kind", "interval_seconds", "event"});
   Trigger t;
   t.slug = r.string(n, where, "slug", true);
-  if (!std::regex_match(t.slug, kSlug))
+  if (!std::regex_match(t.slug, slug_pattern()))
     r.fail(n["slug"], where + ".slug", "'" + t.slug + "' must match [a-z][a-z0-9-]*");
   t.name = r.string(n, where, "name", true);
   t.description = r.string(n, where, "description", false);
@@ -209,11 +224,11 @@ Manifest read_manifest(const Reader& r, const YAML::Node& root, const std::files
   m.file = file;
   m.manifest_version = static_cast<int>(r.integer(root, "", "manifest_version", 1, 1, 1));
   m.id = r.string(root, "", "id", true);
-  if (!std::regex_match(m.id, kProviderId))
+  if (!std::regex_match(m.id, provider_id_pattern()))
     r.fail(root["id"], "id", "'" + m.id + "' must match [a-z][a-z0-9_]* (at most 64 chars)");
   m.name = r.string(root, "", "name", true);
   m.version = r.string(root, "", "version", true);
-  if (!std::regex_match(m.version, kSemver))
+  if (!std::regex_match(m.version, semver_pattern()))
     r.fail(root["version"], "version", "'" + m.version + "' is not a semantic version (1.2.3)");
   m.description = r.string(root, "", "description", true);
   m.category = r.string(root, "", "category", true);
@@ -223,7 +238,7 @@ Manifest read_manifest(const Reader& r, const YAML::Node& root, const std::files
   m.sha256 = r.string(root, "", "sha256", false);
   std::transform(m.sha256.begin(), m.sha256.end(), m.sha256.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!m.sha256.empty() && !std::regex_match(m.sha256, kHex64))
+  if (!m.sha256.empty() && !std::regex_match(m.sha256, hex64_pattern()))
     r.fail(root["sha256"], "sha256", "must be 64 hex digits");
 
   YAML::Node abi = r.require(root, "", "abi");

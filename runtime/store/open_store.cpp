@@ -14,7 +14,7 @@ namespace {
 std::string scheme_of(const std::string& url) {
   const auto pos = url.find("://");
   if (pos == std::string::npos) return {};
-  const std::string scheme = url.substr(0, pos);
+  std::string scheme = url.substr(0, pos);
   for (const char c : scheme) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return {};
   }

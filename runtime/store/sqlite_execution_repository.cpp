@@ -113,7 +113,8 @@ ExecutionRepository::Usage SqliteExecutionRepository::connection_usage(const std
          " COALESCE(SUM(duration_ms), 0), MAX(started_at) FROM executions"
          " WHERE workspace_id = (SELECT workspace_id FROM connections WHERE id = ?) AND started_at >= ?"
          " AND connection_id = ?",
-        useRef(connection_id), useRef(since), useRef(connection_id), into(total), into(errors), into(duration), into(last), now;
+        useRef(connection_id), useRef(since), useRef(connection_id), into(total), into(errors),
+        into(duration), into(last), now;
     Usage u;
     u.total = total;
     u.errors = errors;

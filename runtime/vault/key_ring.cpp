@@ -62,7 +62,7 @@ struct Fd {
 // Writes the key to a new private file next to path and returns its name.
 fs::path write_temp_key(const fs::path& path, const MasterKey& key) {
   if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  const fs::path tmp = path.string() + ".tmp-" + random_hex(8);
+  fs::path tmp = path.string() + ".tmp-" + random_hex(8);
   Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
   if (f.fd < 0) throw os_error("cannot create key file " + tmp.string());
   std::string text = hex_encode(key.bytes()) + "\n";
