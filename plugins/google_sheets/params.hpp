@@ -1,51 +1,8 @@
-// Reading action parameters. The host has validated them against the manifest's schema, so
-// these only supply defaults and guard against a host that did not (a wrong type is reported,
-// never dereferenced).
+// Parameter readers from the SDK (plugboard/params.hpp), under this plugin's namespace.
 #pragma once
 
-#include <plugboard/sdk.hpp>
-
-#include <string>
-#include <string_view>
+#include <plugboard/params.hpp>
 
 namespace google_sheets {
-
-inline plugboard::ActionError invalid_parameter(std::string_view name, std::string_view why) {
-  boost::json::object d;
-  d["parameter"] = name;
-  return {"INVALID_PARAMETERS", std::string(name) + " " + std::string(why), std::move(d)};
-}
-
-// The string parameter `name`, or `fallback` when it is absent or null.
-inline std::string string_param(const boost::json::object& params, std::string_view name,
-                                std::string fallback = {}) {
-  const boost::json::value* v = params.if_contains(name);
-  if (v == nullptr || v->is_null()) return fallback;
-  if (!v->is_string()) throw invalid_parameter(name, "must be a string");
-  return std::string(v->get_string());
-}
-
-inline bool bool_param(const boost::json::object& params, std::string_view name, bool fallback = false) {
-  const boost::json::value* v = params.if_contains(name);
-  if (v == nullptr || v->is_null()) return fallback;
-  if (!v->is_bool()) throw invalid_parameter(name, "must be a boolean");
-  return v->get_bool();
-}
-
-// The array parameter `name`; throws when it is absent, null or empty.
-inline const boost::json::array& required_array(const boost::json::object& params, std::string_view name) {
-  const boost::json::value* v = params.if_contains(name);
-  if (v == nullptr || v->is_null()) throw invalid_parameter(name, "is required");
-  if (!v->is_array()) throw invalid_parameter(name, "must be an array");
-  if (v->get_array().empty()) throw invalid_parameter(name, "must not be empty");
-  return v->get_array();
-}
-
-// A required, non-empty string parameter.
-inline std::string required_string(const boost::json::object& params, std::string_view name) {
-  std::string s = string_param(params, name);
-  if (s.empty()) throw invalid_parameter(name, "is required");
-  return s;
-}
-
+using namespace plugboard::params;  // NOLINT(google-build-using-namespace)
 }  // namespace google_sheets

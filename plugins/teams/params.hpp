@@ -1,58 +1,8 @@
-// Reading action parameters. The host has validated them against the manifest's schema, so
-// these only supply defaults and guard against a host that did not (a wrong type is reported,
-// never dereferenced).
+// Parameter readers from the SDK (plugboard/params.hpp), under this plugin's namespace.
 #pragma once
 
-#include <plugboard/sdk.hpp>
-
-#include <cmath>
-#include <cstdint>
-#include <string>
-#include <string_view>
+#include <plugboard/params.hpp>
 
 namespace teams {
-
-inline plugboard::ActionError invalid_parameter(std::string_view name, std::string_view why) {
-  boost::json::object d;
-  d["parameter"] = name;
-  return {"INVALID_PARAMETERS", std::string(name) + " " + std::string(why), std::move(d)};
-}
-
-// The string parameter `name`, or `fallback` when it is absent or null.
-inline std::string string_param(const boost::json::object& params, std::string_view name,
-                                std::string fallback = {}) {
-  const boost::json::value* v = params.if_contains(name);
-  if (v == nullptr || v->is_null()) return fallback;
-  if (!v->is_string()) throw invalid_parameter(name, "must be a string");
-  return std::string(v->get_string());
-}
-
-inline bool bool_param(const boost::json::object& params, std::string_view name, bool fallback = false) {
-  const boost::json::value* v = params.if_contains(name);
-  if (v == nullptr || v->is_null()) return fallback;
-  if (!v->is_bool()) throw invalid_parameter(name, "must be a boolean");
-  return v->get_bool();
-}
-
-inline std::int64_t int_param(const boost::json::object& params, std::string_view name,
-                              std::int64_t fallback) {
-  const boost::json::value* v = params.if_contains(name);
-  if (v == nullptr || v->is_null()) return fallback;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) {  // 100.0 is an integer to JSON Schema
-    double d = v->get_double();
-    if (std::fabs(d) < 1e15 && std::trunc(d) == d) return static_cast<std::int64_t>(d);
-  }
-  throw invalid_parameter(name, "must be an integer");
-}
-
-// The array parameter `name`, or nullptr when it is absent, null or empty.
-inline const boost::json::array* array_param(const boost::json::object& params, std::string_view name) {
-  const boost::json::value* v = params.if_contains(name);
-  if (v == nullptr || v->is_null()) return nullptr;
-  if (!v->is_array()) throw invalid_parameter(name, "must be an array");
-  return v->get_array().empty() ? nullptr : &v->get_array();
-}
-
+using namespace plugboard::params;  // NOLINT(google-build-using-namespace)
 }  // namespace teams
