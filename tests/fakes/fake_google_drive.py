@@ -38,7 +38,6 @@ Seeded: folder "fold_reports" ("Reports") holding 25 files report-00.txt … rep
 Google Doc "doc_notes" (which has no content to download).
 """
 
-import argparse
 import base64
 import hashlib
 import json
@@ -46,8 +45,10 @@ import re
 import sys
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+import fake_server  # tests/fakes/fake_server.py: the shared command line and serving loop
 
 USER = {"kind": "drive#user", "displayName": "Ada Lovelace", "emailAddress": "ada@example.com",
         "permissionId": "01234567890123456789", "me": True,
@@ -546,22 +547,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="A fake Google Drive API v3 for tests.")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
-    parser.add_argument("--token", default="ya29.test-token", help="the one token it accepts")
-    parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
-    opts = parser.parse_args()
-    Handler.token = opts.token
-    Handler.verbose = opts.verbose
-    server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
-    server.daemon_threads = True
-    print(f"READY {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    fake_server.serve(Handler, "A fake Google Drive API v3 for tests.", default_token="ya29.test-token")
 
 
 if __name__ == "__main__":

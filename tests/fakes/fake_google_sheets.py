@@ -46,13 +46,14 @@ refresh token gets 400 {"error": "invalid_grant", "error_description": "Token ha
 revoked."}. Token requests are listed by /_fake/requests too.
 """
 
-import argparse
 import json
 import re
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
+
+import fake_server  # tests/fakes/fake_server.py: the shared command line and serving loop
 
 AUTH_HELP = ("Expected OAuth 2 access token, login cookie or other valid authentication credential. "
              "See https://developers.google.com/identity/sign-in/web/devconsole-project.")
@@ -536,22 +537,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="A fake Google Sheets API v4 for tests.")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
-    parser.add_argument("--token", default="ya29.test-token", help="the token it accepts")
-    parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
-    opts = parser.parse_args()
-    Handler.token = opts.token
-    Handler.verbose = opts.verbose
-    server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
-    server.daemon_threads = True
-    print(f"READY {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    fake_server.serve(Handler, "A fake Google Sheets API v4 for tests.", default_token="ya29.test-token")
 
 
 if __name__ == "__main__":

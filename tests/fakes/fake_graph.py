@@ -46,7 +46,6 @@ Both take an optional "path" (a substring, e.g. "/messages" or "/webhookb2/") to
 matching requests.
 """
 
-import argparse
 import base64
 import json
 import re
@@ -54,8 +53,10 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+import fake_server  # tests/fakes/fake_server.py: the shared command line and serving loop
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 ME = {
@@ -445,22 +446,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="A fake Microsoft Graph (Teams) and Teams incoming webhooks.")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
-    parser.add_argument("--token", default="graph-test", help="the access token it accepts")
-    parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
-    opts = parser.parse_args()
-    Handler.token = opts.token
-    Handler.verbose = opts.verbose
-    server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
-    server.daemon_threads = True
-    print(f"READY {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    fake_server.serve(Handler, "A fake Microsoft Graph (Teams) and Teams incoming webhooks.", default_token="graph-test")
 
 
 if __name__ == "__main__":

@@ -23,14 +23,15 @@ Both take an optional "method" ("chat.getPermalink") to hit only calls of that m
 chat.postMessage to the channel "ratelimited" always answers 429 (Retry-After: 1).
 """
 
-import argparse
 import base64
 import json
 import re
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+import fake_server  # tests/fakes/fake_server.py: the shared command line and serving loop
 
 TEAM = {"id": "T0000000001", "name": "Fake Workspace", "url": "https://fake-workspace.slack.com/"}
 BOT = {"user": "plugboard-bot", "user_id": "U00000000B0", "bot_id": "B0000000001"}
@@ -356,22 +357,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="A fake Slack Web API for tests.")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
-    parser.add_argument("--token", default="xoxb-test", help="the one token it accepts")
-    parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
-    opts = parser.parse_args()
-    Handler.token = opts.token
-    Handler.verbose = opts.verbose
-    server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
-    server.daemon_threads = True
-    print(f"READY {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    fake_server.serve(Handler, "A fake Slack Web API for tests.", default_token="xoxb-test")
 
 
 if __name__ == "__main__":
