@@ -150,6 +150,19 @@ std::shared_ptr<const ResolvedConnection> TokenManager::after_rejection(
   return refresh(*current, budget);
 }
 
+void TokenManager::revoke_integration(const std::string& workspace_id, const std::string& integration_id,
+                                      std::chrono::milliseconds budget) {
+  store::ConnectionFilter f;
+  f.workspace_id = workspace_id;
+  f.integration_id = integration_id;
+  for (store::Page page{500, 0};; page.offset += page.limit) {
+    auto batch = connections_.list(f, page);
+    for (const auto& c : batch)
+      if (auto resolved = connections_.resolve(c.id)) revoke(*resolved, budget);
+    if (static_cast<std::int64_t>(batch.size()) < page.limit) break;
+  }
+}
+
 bool TokenManager::revoke(const ResolvedConnection& conn, std::chrono::milliseconds budget) {
   if (conn.record.auth_type != "oauth2" || !conn.credentials) return true;
   auto integration = integrations_.find(conn.record.workspace_id, conn.record.integration_id);

@@ -53,6 +53,9 @@ class TokenManager {
   // Best effort: revokes a connection's tokens at the integration's revocation endpoint.
   // Returns false (and logs why) when the provider could not be told.
   bool revoke(const ResolvedConnection& conn, std::chrono::milliseconds budget);
+  // The same for every connection of an integration (before it is deleted with them).
+  void revoke_integration(const std::string& workspace_id, const std::string& integration_id,
+                          std::chrono::milliseconds budget);
 
  private:
   bool needs_refresh(const ResolvedConnection& conn) const;

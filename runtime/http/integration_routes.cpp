@@ -191,6 +191,10 @@ void add_integration_routes(Router& r, Services& s) {
   r.add("DELETE", "/api/v2/integrations/{id}", Access::admin, [&s](Exchange& ex) {
     const auto gone = s.integrations.get(ex.principal->workspace_id, ex.param("id"));
     const auto before = audited(gone, s.integrations);
+    if (gone.is_default)  // refused by remove() below; revoke nothing first
+      return s.integrations.remove(ex.principal->workspace_id, ex.param("id"));
+    // Its connections go with it, so their tokens are revoked at the provider first.
+    s.tokens.revoke_integration(ex.principal->workspace_id, gone.id, std::chrono::seconds(10));
     s.integrations.remove(ex.principal->workspace_id, ex.param("id"));
     audit(s, ex, "delete", gone.id, before, {});
     ex.send_text(204, "application/json", "");

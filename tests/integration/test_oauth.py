@@ -84,8 +84,9 @@ class OAuthTest(PlugboardTestCase):
 
     # --- the dance ---------------------------------------------------------------------------
 
-    def connect(self, name):
-        r = self.call("GET", f"/api/v2/oauth/{self.integration['slug']}/authorize-url"
+    def connect(self, name, integration=None):
+        slug = (integration or self.integration)["slug"]
+        r = self.call("GET", f"/api/v2/oauth/{slug}/authorize-url"
                              f"?project_id={self.project}&name={urllib.parse.quote(name)}")
         self.assertEqual(r.status, 200, r)
         url = urllib.parse.urlsplit(r.json["oauth_url"])
@@ -174,6 +175,17 @@ class OAuthTest(PlugboardTestCase):
         self.assertEqual(sorted(r["body"].get("token_type_hint") for r in revoked), ["access_token", "refresh_token"])
         self.assertTrue(all(r["client_id"] == CLIENT_ID for r in revoked))
         self.assertEqual(self.call("GET", f"/api/v2/connections/{conn['id']}").json["status"], "disconnected")
+
+    def test_deleting_an_integration_revokes_its_connections_tokens(self):
+        body = {k: v for k, v in self.integration.items() if k in ("type", "authType", "clientId", "authUri",
+                                                                 "tokenUri", "revocationUri", "scope")}
+        body.update(name="Short-lived OAuth app", clientSecret=CLIENT_SECRET)
+        r = self.call("POST", "/api/v2/integrations", body)
+        self.assertEqual(r.status, 201, r)
+        self.connect("Doomed", integration=r.json)
+        before = len(self.oauth.revocations())
+        self.assertEqual(self.call("DELETE", f"/api/v2/integrations/{r.json['id']}").status, 204)
+        self.assertEqual(len(self.oauth.revocations()) - before, 2)  # refresh and access token
 
     def test_client_credentials_connection(self):
         r = self.call("POST", f"/api/v2/oauth/{self.integration['id']}/client-credentials",
