@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,20 @@ class CredentialRefresher {
   virtual ~CredentialRefresher() = default;
   virtual bool refresh() = 0;
 };
+
+// What a trigger hook's call carries besides its connection: the subscription.
+struct TriggerScope {
+  std::string subscription_id;
+  std::string trigger;  // the trigger's slug
+  std::string hook_url;
+  boost::json::object config;
+  boost::json::object secrets;           // decrypted; credentials() adds them to the connection's
+  std::string state = "null";            // the stored state, as JSON text
+  std::optional<std::string> new_state;  // what state_set staged, committed by the caller
+};
+
+// The largest state a subscription keeps: a cursor, not a data store.
+inline constexpr std::size_t kMaxTriggerState = 64 * 1024;
 }  // namespace plugboard::execute
 
 struct pb_call {
@@ -40,6 +55,7 @@ struct pb_call {
   const plugboard::plugins::AuthType* auth = nullptr;  // the connection's auth type, when known
   plugboard::execute::CredentialRefresher* refresher = nullptr;
   bool refreshed = false;  // at most one refresh per call
+  plugboard::execute::TriggerScope* trigger = nullptr;  // set for trigger hooks only
   std::chrono::steady_clock::time_point deadline;
 
   // Exactly past the deadline (remaining() rounds down, so it reaches 0 up to 1 ms early).

@@ -59,6 +59,23 @@ struct ConnectionTest {
   ExecuteError error;
 };
 
+enum class TriggerHook { poll, webhook, subscribe, unsubscribe };
+
+// One call of a trigger hook for a subscription (see pb_plugin_api's ABI 1.1 hooks).
+struct TriggerCall {
+  std::string connection_id;
+  std::string request_id;
+  TriggerHook hook = TriggerHook::poll;
+  std::string request_json;     // webhook: the inbound request as the plugin receives it
+  TriggerScope* scope = nullptr;  // required: the subscription; state_set stages into it
+};
+
+struct TriggerCallResult {
+  bool ok = false;
+  boost::json::object out;  // the hook's result object when ok
+  ExecuteError error;       // EXECUTION_FAILED carries the plugin's code in details.error_code
+};
+
 class ExecuteService {
  public:
   ExecuteService(const plugins::RegistryHandle& registry, auth::TenancyService& tenancy,
@@ -73,6 +90,10 @@ class ExecuteService {
   // a connection the principal cannot see.
   ConnectionTest test_connection(const auth::Principal& who, const std::string& connection_id,
                                  const std::string& request_id);
+
+  // Runs a trigger hook with the subscription's connection (credentials refreshed like an
+  // action's). Tenancy is the caller's business: subscriptions were checked when created.
+  TriggerCallResult call_trigger(TriggerCall& req);
 
  private:
   void prepare_call(pb_call& call, const plugins::Manifest& m, const ResolvedConnection& conn,

@@ -31,8 +31,32 @@ int32_t host_is_cancelled(pb_call* call) { return call != nullptr && call->expir
 int64_t host_remaining_ms(pb_call* call) { return call != nullptr ? call->remaining().count() : 0; }
 
 int32_t host_credentials(pb_call* call, const pb_writer* out) {
-  if (call == nullptr || call->credentials == nullptr) return PB_NOT_FOUND;
+  if (call == nullptr) return PB_NOT_FOUND;
+  if (call->trigger != nullptr && !call->trigger->secrets.empty()) {
+    boost::json::object merged = call->credentials != nullptr ? *call->credentials : boost::json::object{};
+    for (const auto& kv : call->trigger->secrets) merged[kv.key()] = kv.value();
+    write(out, boost::json::serialize(merged));
+    return PB_OK;
+  }
+  if (call->credentials == nullptr) return PB_NOT_FOUND;
   write(out, boost::json::serialize(*call->credentials));
+  return PB_OK;
+}
+
+int32_t host_state_get(pb_call* call, const pb_writer* out) {
+  if (call == nullptr || call->trigger == nullptr) return PB_NOT_FOUND;
+  write(out, call->trigger->new_state ? *call->trigger->new_state : call->trigger->state);
+  return PB_OK;
+}
+
+int32_t host_state_set(pb_call* call, const char* json, size_t len) {
+  if (call == nullptr || call->trigger == nullptr) return PB_NOT_FOUND;
+  if (json == nullptr || len > kMaxTriggerState) return PB_ERROR;
+  std::string_view text(json, len);
+  boost::system::error_code ec;
+  boost::json::parse(text, ec);
+  if (ec) return PB_ERROR;
+  call->trigger->new_state = std::string(text);
   return PB_OK;
 }
 
@@ -86,6 +110,13 @@ int32_t host_call_info(pb_call* call, const pb_writer* out) {
   field("action", call->action);
   info += ",\"config\":";
   info += call->config != nullptr && !call->config->empty() ? boost::json::serialize(*call->config) : "{}";
+  if (const auto* t = call->trigger; t != nullptr) {
+    info += ",\"trigger\":";
+    info += boost::json::serialize(boost::json::object{{"slug", t->trigger},
+                                                       {"subscription_id", t->subscription_id},
+                                                       {"hook_url", t->hook_url},
+                                                       {"config", t->config}});
+  }
   info += '}';
   write(out, info);
   return PB_OK;
@@ -221,7 +252,8 @@ int32_t host_http_request(pb_call* call, const pb_http_request* req, const pb_ht
 
 const pb_host_api kHostApi = {
     PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, sizeof(pb_host_api), &host_log,       &host_http_request,
-    &host_is_cancelled,  &host_remaining_ms,  &host_credentials,   &host_call_info,
+    &host_is_cancelled,  &host_remaining_ms,  &host_credentials,   &host_call_info,     &host_state_get,
+    &host_state_set,
 };
 
 }  // namespace

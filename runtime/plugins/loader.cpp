@@ -16,6 +16,8 @@ namespace {
 
 // The smallest plugin table we can use: everything up to and including ABI 1.0's last member.
 constexpr std::size_t kMinPluginTableSize = offsetof(pb_plugin_api, shutdown) + sizeof(void*);
+// A table this long holds the ABI 1.1 trigger hooks.
+constexpr std::size_t kTriggerTableSize = offsetof(pb_plugin_api, unsubscribe) + sizeof(void*);
 
 std::string version(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
@@ -57,6 +59,21 @@ std::string list(const std::set<std::string>& s) {
   std::string out;
   for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
   return out;
+}
+
+// What the manifest declares must be exactly what the library registered.
+void check_same(const Manifest& m, const char* what, const std::set<std::string>& declared,
+                const std::set<std::string>& registered) {
+  std::set<std::string> missing, extra;
+  std::set_difference(declared.begin(), declared.end(), registered.begin(), registered.end(),
+                      std::inserter(missing, missing.end()));
+  std::set_difference(registered.begin(), registered.end(), declared.begin(), declared.end(),
+                      std::inserter(extra, extra.end()));
+  if (missing.empty() && extra.empty()) return;
+  std::string msg = "plugin " + m.id + ": manifest and library disagree on " + what + ":";
+  if (!missing.empty()) msg += " declared but not registered: " + list(missing) + ";";
+  if (!extra.empty()) msg += " registered but not declared: " + list(extra) + ";";
+  throw LoadError(msg);
 }
 
 }  // namespace
@@ -111,20 +128,32 @@ void check_plugin_table(const Manifest& m, const pb_plugin_api* api) {
                                                                   : std::string("?")) +
                     "' but its manifest declares '" + m.id + "'");
 
-  std::set<std::string> registered = string_set(d.as_object().if_contains("actions"));
-  std::set<std::string> declared;
-  for (const auto& a : m.actions) declared.insert(a.slug);
-  std::set<std::string> missing, extra;
-  std::set_difference(declared.begin(), declared.end(), registered.begin(), registered.end(),
-                      std::inserter(missing, missing.end()));
-  std::set_difference(registered.begin(), registered.end(), declared.begin(), declared.end(),
-                      std::inserter(extra, extra.end()));
-  if (!missing.empty() || !extra.empty()) {
-    std::string msg = "plugin " + m.id + ": manifest and library disagree on actions:";
-    if (!missing.empty()) msg += " declared but not registered: " + list(missing) + ";";
-    if (!extra.empty()) msg += " registered but not declared: " + list(extra) + ";";
-    throw LoadError(msg);
+  std::set<std::string> actions, triggers;
+  for (const auto& a : m.actions) actions.insert(a.slug);
+  for (const auto& t : m.triggers) triggers.insert(t.slug);
+  check_same(m, "actions", actions, string_set(d.as_object().if_contains("actions")));
+  check_same(m, "triggers", triggers, string_set(d.as_object().if_contains("triggers")));
+
+  if (m.triggers.empty()) return;
+  const auto hooks = trigger_hooks(api);
+  for (const auto& t : m.triggers) {
+    const bool ok = t.kind == "polling" ? hooks.poll != nullptr : hooks.handle_webhook != nullptr;
+    if (!ok)
+      throw LoadError("plugin " + m.id + ": trigger " + t.slug + " is a " + t.kind +
+                      " trigger, but the library's table has no " +
+                      (t.kind == "polling" ? "poll" : "handle_webhook") + " hook (built for ABI " +
+                      version(api->abi_major, api->abi_minor) + "; triggers need 1.1)");
   }
+}
+
+LoadedPlugin::TriggerHooks trigger_hooks(const pb_plugin_api* api) {
+  LoadedPlugin::TriggerHooks h;
+  if (api == nullptr || api->struct_size < kTriggerTableSize) return h;
+  h.poll = api->poll;
+  h.handle_webhook = api->handle_webhook;
+  h.subscribe = api->subscribe;
+  h.unsubscribe = api->unsubscribe;
+  return h;
 }
 
 std::shared_ptr<const LoadedPlugin> Loader::load(const std::filesystem::path& manifest_file) const {
@@ -153,6 +182,7 @@ std::shared_ptr<const LoadedPlugin> Loader::open(Manifest manifest) const {
     throw LoadError("plugin " + m.id + ": entry point threw an exception (plugin bug)");
   }
   check_plugin_table(m, plugin->api);
+  plugin->hooks = trigger_hooks(plugin->api);
   if (!m.reentrant) plugin->serial = std::make_unique<std::mutex>();
   return plugin;
 }

@@ -39,5 +39,7 @@ class Loader {
 void check_before_open(const Manifest& m);
 // Checks the table an entry returned, and what describe() says, against the manifest.
 void check_plugin_table(const Manifest& m, const pb_plugin_api* api);
+// The trigger hooks of a table, when it is long enough to hold them (ABI 1.1 or later).
+LoadedPlugin::TriggerHooks trigger_hooks(const pb_plugin_api* api);
 
 }  // namespace plugboard::plugins

@@ -199,9 +199,10 @@ Action read_action(const Reader& r, const YAML::Node& n, const std::string& wher
   return a;
 }
 
-Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& where) {
+Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& where, const std::string& provider) {
   if (!n.IsMap()) r.fail(n, where, "must be a mapping");
-  r.check_keys(n, where, {"slug", "name", "description", "kind", "interval_seconds", "event"});
+  r.check_keys(n, where,
+               {"slug", "name", "description", "kind", "interval_seconds", "event", "config", "secrets", "output"});
   Trigger t;
   t.slug = r.string(n, where, "slug", true);
   if (!std::regex_match(t.slug, slug_pattern()))
@@ -211,6 +212,15 @@ Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& wh
   t.kind = r.string(n, where, "kind", true);
   if (t.kind != "webhook" && t.kind != "polling")
     r.fail(n["kind"], where + ".kind", "must be webhook or polling");
+  t.event = r.string(n, where, "event", false, provider + "." + t.slug);
+  if (t.kind == "polling")
+    t.interval_seconds = r.integer(n, where, "interval_seconds", 300, 1, 86'400);
+  else if (n["interval_seconds"].IsDefined())
+    r.fail(n["interval_seconds"], where + ".interval_seconds", "applies only to polling triggers");
+  t.secrets = r.strings(n, where, "secrets");
+  t.config = r.schema(n, where, "config", false);
+  if (!t.config) t.config = std::make_shared<const Schema>(Schema::compile(boost::json::parse(R"({"type":"object"})")));
+  t.output = r.schema(n, where, "output", false);
   return t;
 }
 
@@ -290,8 +300,12 @@ Manifest read_manifest(const Reader& r, const YAML::Node& root, const std::files
   }
   if (YAML::Node triggers = root["triggers"]; triggers.IsDefined() && !triggers.IsNull()) {
     if (!triggers.IsSequence()) r.fail(triggers, "triggers", "must be a list");
-    for (std::size_t i = 0; i < triggers.size(); ++i)
-      m.triggers.push_back(read_trigger(r, triggers[i], Reader::at("triggers", i)));
+    for (std::size_t i = 0; i < triggers.size(); ++i) {
+      Trigger t = read_trigger(r, triggers[i], Reader::at("triggers", i), m.id);
+      if (m.find_trigger(t.slug) != nullptr)
+        r.fail(triggers[i]["slug"], Reader::at("triggers", i) + ".slug", "duplicate trigger " + t.slug);
+      m.triggers.push_back(std::move(t));
+    }
   }
   return m;
 }
@@ -301,6 +315,12 @@ Manifest read_manifest(const Reader& r, const YAML::Node& root, const std::files
 const Action* Manifest::find_action(std::string_view slug) const {
   for (const auto& a : actions)
     if (a.slug == slug) return &a;
+  return nullptr;
+}
+
+const Trigger* Manifest::find_trigger(std::string_view slug) const {
+  for (const auto& t : triggers)
+    if (t.slug == slug) return &t;
   return nullptr;
 }
 

@@ -81,7 +81,12 @@ struct Trigger {
   std::string slug;
   std::string name;
   std::string description;
-  std::string kind;  // webhook, polling
+  std::string kind;                    // webhook, polling
+  std::string event;                   // the event type it emits; default "<provider>.<slug>"
+  std::int64_t interval_seconds = 0;   // polling: how often (default 300)
+  std::vector<std::string> secrets;    // subscription settings that are secrets (e.g. signing_secret)
+  std::shared_ptr<const Schema> config;  // the subscription's settings; never null
+  std::shared_ptr<const Schema> output;  // the event's data, for the catalog; may be null
 };
 
 struct Manifest {
@@ -107,6 +112,7 @@ struct Manifest {
   std::vector<Trigger> triggers;
 
   const Action* find_action(std::string_view slug) const;
+  const Trigger* find_trigger(std::string_view slug) const;
   const AuthType* find_auth(std::string_view type) const;
   bool requires_oauth() const;
 };

@@ -23,6 +23,14 @@ struct LoadedPlugin {
   Manifest manifest;
   boost::dll::shared_library library;
   const pb_plugin_api* api = nullptr;
+  // The ABI 1.1 trigger hooks, copied at load only when the plugin's table is long enough to
+  // hold them (an ABI 1.0 table ends before them); null otherwise.
+  struct TriggerHooks {
+    decltype(pb_plugin_api::poll) poll = nullptr;
+    decltype(pb_plugin_api::handle_webhook) handle_webhook = nullptr;
+    decltype(pb_plugin_api::subscribe) subscribe = nullptr;
+    decltype(pb_plugin_api::unsubscribe) unsubscribe = nullptr;
+  } hooks;
   // Serialises calls into plugins whose manifest says `reentrant: false`.
   std::unique_ptr<std::mutex> serial;
 

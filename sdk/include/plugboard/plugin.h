@@ -15,7 +15,8 @@
  *    minor; a plugin states in min_host_minor the lowest host minor it needs.
  *
  * Threading: the host calls invoke_action and test_connection from many threads at once.
- * A plugin must be reentrant unless its manifest declares `reentrant: false`.
+ * A plugin must be reentrant unless its manifest declares `reentrant: false`. Trigger hooks
+ * (1.1) run on the host's trigger threads, concurrently with actions.
  */
 #ifndef PLUGBOARD_PLUGIN_H
 #define PLUGBOARD_PLUGIN_H
@@ -28,7 +29,7 @@ extern "C" {
 #endif
 
 #define PLUGBOARD_ABI_MAJOR 1
-#define PLUGBOARD_ABI_MINOR 0
+#define PLUGBOARD_ABI_MINOR 1
 
 /* The one symbol a plugin library exports. */
 #define PLUGBOARD_ENTRY_SYMBOL "plugboard_plugin_entry"
@@ -127,6 +128,19 @@ typedef struct pb_host_api {
   /* Writes non-secret facts about the call as a JSON object:
    * {"provider","connection_id","workspace_id","project_id","request_id","action","config":{...}}. */
   int32_t (*call_info)(pb_call* call, const pb_writer* out);
+
+  /* --- ABI 1.1: triggers --- */
+
+  /* Writes the persistent state of the trigger subscription the call runs for (a polling
+   * cursor, the provider's subscription id) as one JSON value, "null" before anything was
+   * stored. PB_NOT_FOUND when the call is not a trigger call. */
+  int32_t (*state_get)(pb_call* call, const pb_writer* out);
+
+  /* Replaces that state with one JSON value (at most 64 KiB). Inside poll the new state is
+   * committed only after the events the poll returned are stored, and only if it succeeded,
+   * so a crash never moves a cursor past events nobody received. Elsewhere it is stored
+   * when the hook returns PB_OK. PB_ERROR for a value that is not JSON or too large. */
+  int32_t (*state_set)(pb_call* call, const char* json, size_t len);
 } pb_host_api;
 
 /* What a plugin offers the host. The plugin owns the table; it must stay valid until the
@@ -156,6 +170,35 @@ typedef struct pb_plugin_api {
 
   /* Called once before unload; may be NULL. */
   void (*shutdown)(void);
+
+  /* --- ABI 1.1: triggers (each may be NULL; the host reads them only when struct_size
+   * covers them). Every hook's call carries the subscription: its connection's credentials
+   * (plus the subscription's own secrets, such as a signing secret), and in call_info
+   * {"trigger":{"slug","subscription_id","hook_url","config":{...}}}. --- */
+
+  /* Polls a polling trigger once. On PB_OK `out` holds {"events":[{"id","type","data",
+   * "occurred_at"}]}: "id" is the provider's id for the item, which the host uses to drop
+   * events it has already seen; "type" defaults to the manifest's event type. The cursor is
+   * read with state_get and moved with state_set. */
+  int32_t (*poll)(pb_call* call, const char* trigger, size_t trigger_len, const pb_writer* out);
+
+  /* Handles one HTTP request that arrived at /hooks/{subscription_id}. request_json is
+   * {"method","path","query":{...},"headers":{lower-case name: value},"body":"raw text"}.
+   * The plugin verifies it (signatures with a constant-time comparison and a replay window)
+   * and on PB_OK writes {"response":{"status","headers":{...},"body"},"events":[...]}: the
+   * response goes back to the provider as it is (a handshake's challenge, say). On an error
+   * object the host answers 401 for the codes UNAUTHORIZED and INVALID_SIGNATURE, 400
+   * otherwise, and stores nothing. */
+  int32_t (*handle_webhook)(pb_call* call, const char* trigger, size_t trigger_len, const char* request_json,
+                            size_t request_len, const pb_writer* out);
+
+  /* Registers the subscription at the provider, pointing it at the hook_url, or renews it
+   * when state_get shows one exists. On PB_OK `out` holds {"expires_at":"ISO 8601"} when the
+   * provider's subscription expires (the host calls subscribe again before then), or {}. */
+  int32_t (*subscribe)(pb_call* call, const char* trigger, size_t trigger_len, const pb_writer* out);
+
+  /* Removes the provider's side of the subscription. On PB_OK `out` holds {}. */
+  int32_t (*unsubscribe)(pb_call* call, const char* trigger, size_t trigger_len, const pb_writer* out);
 } pb_plugin_api;
 
 /* The entry point. Called once, right after the library is opened, with the host's table.

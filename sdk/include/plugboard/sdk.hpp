@@ -6,15 +6,19 @@
 //
 // Handlers take a Context (the host's services for this call) and the validated parameters,
 // return a boost::json::value, and report failure by throwing plugboard::ActionError.
+// Triggers (ABI 1.1) are registered the same way: polling_trigger() and webhook_trigger().
 // Every exception is caught here, inside the plugin, and turned into an error object: none
 // ever crosses the C boundary. Handlers run on many threads at once; keep them reentrant.
 #pragma once
 
 #include <plugboard/plugin.h>
+#include <plugboard/trigger.hpp>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -22,7 +26,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace plugboard {
 
@@ -160,11 +166,45 @@ class Context {
 
   // The connection's decrypted credentials; empty when the call has none.
   json::object credentials() const { return fetch_object(host_->credentials); }
-  // {"provider","connection_id","workspace_id","project_id","request_id","config":{...}}
+  // {"provider","connection_id","workspace_id","project_id","request_id","config":{...}},
+  // plus {"trigger":{"slug","subscription_id","hook_url","config":{...}}} in trigger hooks.
   json::object call_info() const { return fetch_object(host_->call_info); }
+
+  // The trigger subscription's settings (e.g. which folder to watch); empty outside triggers.
+  json::object trigger_config() const {
+    json::object info = call_info();
+    const auto* t = info.if_contains("trigger");
+    const auto* c = t != nullptr && t->is_object() ? t->get_object().if_contains("config") : nullptr;
+    return c != nullptr && c->is_object() ? c->get_object() : json::object{};
+  }
+
+  // The subscription's persistent state (a polling cursor): null until set_state stored one.
+  json::value state() const {
+    if (!host_has(offsetof(pb_host_api, state_get), host_ != nullptr ? host_->state_get : nullptr))
+      throw ActionError{"NOT_SUPPORTED", "this host has no state service (ABI 1.1)"};
+    std::string s;
+    pb_writer w = detail::string_writer(s);
+    if (host_->state_get(call_, &w) != PB_OK) return nullptr;
+    boost::system::error_code ec;
+    json::value v = json::parse(s, ec);
+    return ec ? json::value(nullptr) : v;
+  }
+  // Replaces the state; inside a poll it is committed with the events the poll returns.
+  void set_state(const json::value& v) const {
+    if (!host_has(offsetof(pb_host_api, state_set), host_ != nullptr ? host_->state_set : nullptr))
+      throw ActionError{"NOT_SUPPORTED", "this host has no state service (ABI 1.1)"};
+    std::string s = json::serialize(v);
+    if (host_->state_set(call_, s.data(), s.size()) != PB_OK)
+      throw ActionError{"STATE_REJECTED", "the host refused the trigger state (not JSON or over 64 KiB)"};
+  }
 
  private:
   using Fetch = int32_t (*)(pb_call*, const pb_writer*);
+  // A member added in a later minor is there only when the host's table is long enough.
+  template <class Fn>
+  bool host_has(std::size_t offset, Fn fn) const {
+    return host_ != nullptr && host_->struct_size >= offset + sizeof(fn) && fn != nullptr;
+  }
   json::object fetch_object(Fetch fn) const {
     std::string s;
     pb_writer w = detail::string_writer(s);
@@ -190,6 +230,15 @@ class Context {
 
 using ActionHandler = std::function<json::value(Context&, const json::object& params)>;
 using TestHandler = std::function<json::object(Context&)>;
+// A polling trigger: the items new since the cursor in ctx.state(), which it moves with
+// ctx.set_state(). `config` is the subscription's settings.
+using PollHandler = std::function<std::vector<TriggerEvent>(Context&, const json::object& config)>;
+// A webhook trigger: verifies one request and says what to answer and which events it carried.
+using WebhookHandler = std::function<WebhookResult(Context&, const WebhookRequest&)>;
+// Registers (or renews, when ctx.state() shows one) the provider's side of a subscription;
+// returns {"expires_at":"..."} when it expires, or {}.
+using SubscribeHandler = std::function<json::object(Context&)>;
+using UnsubscribeHandler = std::function<void(Context&)>;
 
 // A plugin: its provider id and the handlers it registers. Built once at entry, then frozen.
 class Plugin {
@@ -204,6 +253,19 @@ class Plugin {
     test_ = std::move(handler);
     return *this;
   }
+  Plugin& polling_trigger(std::string slug, PollHandler handler) {
+    Trigger& t = triggers_[std::move(slug)];
+    t.poll = std::move(handler);
+    return *this;
+  }
+  Plugin& webhook_trigger(std::string slug, WebhookHandler handler, SubscribeHandler subscribe = {},
+                          UnsubscribeHandler unsubscribe = {}) {
+    Trigger& t = triggers_[std::move(slug)];
+    t.webhook = std::move(handler);
+    t.subscribe = std::move(subscribe);
+    t.unsubscribe = std::move(unsubscribe);
+    return *this;
+  }
   // The lowest host ABI minor this plugin needs: 0 unless it calls services added later.
   Plugin& min_host_minor(std::uint32_t minor) {
     min_host_minor_ = minor;
@@ -211,8 +273,17 @@ class Plugin {
   }
 
   const std::string& provider() const { return provider_; }
-  std::uint32_t min_host_minor() const { return min_host_minor_; }
+  // Triggers need the 1.1 host (state service, trigger hooks).
+  std::uint32_t min_host_minor() const {
+    return triggers_.empty() ? min_host_minor_ : std::max<std::uint32_t>(min_host_minor_, 1);
+  }
   bool has_test() const { return static_cast<bool>(test_); }
+  bool has_triggers() const { return !triggers_.empty(); }
+  bool has_subscriptions() const {
+    for (const auto& [slug, t] : triggers_)
+      if (t.subscribe || t.unsubscribe) return true;
+    return false;
+  }
 
   std::string describe() const {
     json::object o;
@@ -220,8 +291,53 @@ class Plugin {
     json::array a;
     for (const auto& [slug, h] : actions_) a.emplace_back(slug);
     o["actions"] = std::move(a);
-    o["triggers"] = json::array{};
+    json::array t;
+    for (const auto& [slug, h] : triggers_) t.emplace_back(slug);
+    o["triggers"] = std::move(t);
     return json::serialize(o);
+  }
+
+  int32_t poll(const pb_host_api* host, pb_call* call, std::string_view slug, const pb_writer* out) const {
+    const Trigger* t = find_trigger(slug, out, &Trigger::poll, "a polling trigger");
+    if (t == nullptr) return PB_NOT_FOUND;
+    return guarded(out, [&] {
+      Context ctx(host, call);
+      json::object o;
+      o["events"] = to_json(t->poll(ctx, ctx.trigger_config()));
+      return json::serialize(o);
+    });
+  }
+
+  int32_t webhook(const pb_host_api* host, pb_call* call, std::string_view slug, std::string_view request_json,
+                  const pb_writer* out) const {
+    const Trigger* t = find_trigger(slug, out, &Trigger::webhook, "a webhook trigger");
+    if (t == nullptr) return PB_NOT_FOUND;
+    return guarded(out, [&] {
+      boost::system::error_code ec;
+      json::value req = json::parse(request_json, ec);
+      if (ec || !req.is_object()) throw ActionError{"INVALID_REQUEST", "the hook request is not a JSON object"};
+      Context ctx(host, call);
+      return json::serialize(t->webhook(ctx, WebhookRequest::from_json(req.get_object())).to_json());
+    });
+  }
+
+  int32_t subscribe(const pb_host_api* host, pb_call* call, std::string_view slug, const pb_writer* out) const {
+    const Trigger* t = find_trigger(slug, out, nullptr, "");
+    if (t == nullptr) return PB_NOT_FOUND;
+    return guarded(out, [&] {
+      Context ctx(host, call);
+      return json::serialize(t->subscribe ? t->subscribe(ctx) : json::object{});
+    });
+  }
+
+  int32_t unsubscribe(const pb_host_api* host, pb_call* call, std::string_view slug, const pb_writer* out) const {
+    const Trigger* t = find_trigger(slug, out, nullptr, "");
+    if (t == nullptr) return PB_NOT_FOUND;
+    return guarded(out, [&] {
+      Context ctx(host, call);
+      if (t->unsubscribe) t->unsubscribe(ctx);
+      return std::string("{}");
+    });
   }
 
   int32_t invoke(const pb_host_api* host, pb_call* call, std::string_view action,
@@ -270,8 +386,36 @@ class Plugin {
     return PB_ERROR;
   }
 
+  struct Trigger {
+    PollHandler poll;
+    WebhookHandler webhook;
+    SubscribeHandler subscribe;
+    UnsubscribeHandler unsubscribe;
+  };
+
+  // The trigger `slug`, when it exists and has the handler `member` (any trigger when null);
+  // otherwise writes the error and returns null.
+  template <class Member>
+  const Trigger* find_trigger(std::string_view slug, const pb_writer* out, Member member,
+                              std::string_view kind) const {
+    auto it = triggers_.find(slug);
+    if (it == triggers_.end()) {
+      detail::write_error(out, "TRIGGER_NOT_FOUND", "plugin " + provider_ + " has no trigger " + std::string(slug));
+      return nullptr;
+    }
+    if constexpr (!std::is_same_v<Member, std::nullptr_t>) {
+      if (!(it->second.*member)) {
+        detail::write_error(out, "TRIGGER_NOT_FOUND",
+                            "trigger " + std::string(slug) + " of " + provider_ + " is not " + std::string(kind));
+        return nullptr;
+      }
+    }
+    return &it->second;
+  }
+
   std::string provider_;
   std::map<std::string, ActionHandler, std::less<>> actions_;
+  std::map<std::string, Trigger, std::less<>> triggers_;
   TestHandler test_;
   std::uint32_t min_host_minor_ = 0;
 };
@@ -313,6 +457,37 @@ inline int32_t c_test(pb_call* call, const pb_writer* out) {
   }
 }
 
+inline int32_t c_poll(pb_call* call, const char* trigger, size_t trigger_len, const pb_writer* out) {
+  try {
+    return bound().plugin->poll(bound().host, call, std::string_view(trigger, trigger_len), out);
+  } catch (...) {
+    return PB_ERROR;
+  }
+}
+inline int32_t c_webhook(pb_call* call, const char* trigger, size_t trigger_len, const char* request,
+                         size_t request_len, const pb_writer* out) {
+  try {
+    return bound().plugin->webhook(bound().host, call, std::string_view(trigger, trigger_len),
+                                   std::string_view(request, request_len), out);
+  } catch (...) {
+    return PB_ERROR;
+  }
+}
+inline int32_t c_subscribe(pb_call* call, const char* trigger, size_t trigger_len, const pb_writer* out) {
+  try {
+    return bound().plugin->subscribe(bound().host, call, std::string_view(trigger, trigger_len), out);
+  } catch (...) {
+    return PB_ERROR;
+  }
+}
+inline int32_t c_unsubscribe(pb_call* call, const char* trigger, size_t trigger_len, const pb_writer* out) {
+  try {
+    return bound().plugin->unsubscribe(bound().host, call, std::string_view(trigger, trigger_len), out);
+  } catch (...) {
+    return PB_ERROR;
+  }
+}
+
 inline const pb_plugin_api* entry(const pb_host_api* host, Plugin (*make)()) {
   try {
     if (host == nullptr || host->abi_major != PLUGBOARD_ABI_MAJOR) return nullptr;
@@ -328,6 +503,11 @@ inline const pb_plugin_api* entry(const pb_host_api* host, Plugin (*make)()) {
       b.table.invoke_action = &c_invoke;
       b.table.test_connection = b.plugin->has_test() ? &c_test : nullptr;
       b.table.shutdown = nullptr;
+      const bool triggers = b.plugin->has_triggers();
+      b.table.poll = triggers ? &c_poll : nullptr;
+      b.table.handle_webhook = triggers ? &c_webhook : nullptr;
+      b.table.subscribe = b.plugin->has_subscriptions() ? &c_subscribe : nullptr;
+      b.table.unsubscribe = b.plugin->has_subscriptions() ? &c_unsubscribe : nullptr;
     }
     return &b.table;
   } catch (const std::exception& e) {
