@@ -124,6 +124,7 @@ int status_for(const std::string& code) {
   if (code == "conflict") return 409;
   if (code == "payload_too_large") return 413;
   if (code == "rate_limited") return 429;
+  if (code == "provider_error") return 502;
   return 500;
 }
 

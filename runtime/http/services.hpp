@@ -6,8 +6,11 @@
 #include "auth/tenancy_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
+#include "events/trigger_service.hpp"
 #include "execute/oauth_service.hpp"
 #include "plugins/registry_handle.hpp"
+
+#include <functional>
 
 namespace plugboard::http {
 
@@ -21,6 +24,8 @@ struct Services {
   auth::AuditService& audit;
   execute::TokenManager& tokens;
   execute::OAuthService& oauth;
+  events::TriggerService& triggers;
+  std::function<void()> trigger_due;  // wakes the trigger scheduler
 };
 
 class Router;
@@ -35,5 +40,6 @@ void add_integration_routes(Router& r, Services& s);
 void add_oauth_routes(Router& r, Services& s);
 void add_health_routes(Router& r, Services& s);
 void add_audit_routes(Router& r, Services& s);
+void add_trigger_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http

@@ -295,6 +295,46 @@ const char* const kConnectionUserSql = R"sql(
 ALTER TABLE connections ADD COLUMN user_json TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// Subscriptions to provider triggers. Polling and renewal are durable work claimed with a
+// lease (leased_by, lease_until), so a crashed node's subscriptions are taken over when the
+// lease runs out. trigger_seen remembers which provider items each subscription already
+// turned into events, so a re-polled or re-sent item is dropped.
+const char* const kTriggersSql = R"sql(
+CREATE TABLE trigger_subscriptions (
+  id                    TEXT PRIMARY KEY,
+  workspace_id          TEXT NOT NULL,
+  project_id            TEXT NOT NULL,
+  connection_id         TEXT NOT NULL,
+  provider              TEXT NOT NULL,
+  trigger_slug          TEXT NOT NULL,
+  kind                  TEXT NOT NULL,
+  name                  TEXT NOT NULL,
+  interval_seconds      INTEGER NOT NULL,
+  config                TEXT NOT NULL,
+  sealed_secrets        TEXT,
+  state                 TEXT NOT NULL,
+  status                TEXT NOT NULL,
+  status_reason         TEXT NOT NULL,
+  next_run_at           TEXT NOT NULL,
+  expires_at            TEXT NOT NULL,
+  last_run_at           TEXT NOT NULL,
+  consecutive_failures  INTEGER NOT NULL,
+  leased_by             TEXT NOT NULL,
+  lease_until           TEXT NOT NULL,
+  created_at            TEXT NOT NULL,
+  updated_at            TEXT NOT NULL
+);
+CREATE INDEX trigger_subscriptions_workspace ON trigger_subscriptions (workspace_id, created_at);
+CREATE INDEX trigger_subscriptions_due ON trigger_subscriptions (status, next_run_at);
+CREATE TABLE trigger_seen (
+  subscription_id  TEXT NOT NULL,
+  external_id      TEXT NOT NULL,
+  seen_at          TEXT NOT NULL,
+  PRIMARY KEY (subscription_id, external_id)
+);
+CREATE INDEX trigger_seen_age ON trigger_seen (subscription_id, seen_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -305,6 +345,7 @@ const std::vector<Migration>& migrations() {
       {4, "audit log", kAuditSqlite, kAuditPostgres},
       {5, "connection status reason", kStatusReasonSql, kStatusReasonSql},
       {6, "connection user", kConnectionUserSql, kConnectionUserSql},
+      {8, "trigger subscriptions", kTriggersSql, kTriggersSql},
   };
   return all;
 }

@@ -137,4 +137,32 @@ struct AuditEntry {
   std::string created_at;
 };
 
+// A subscription to one provider trigger on one connection. For polling triggers next_run_at
+// is the next poll; for webhook triggers it is when the provider's registration must be
+// renewed ("" when it never expires). While a node works on it, leased_by/lease_until say so.
+struct TriggerSubscription {
+  std::string id;  // "trg_..."
+  std::string workspace_id;
+  std::string project_id;
+  std::string connection_id;
+  std::string provider;
+  std::string trigger;  // the trigger's slug
+  std::string kind;     // polling, webhook
+  std::string name;
+  std::int64_t interval_seconds = 0;          // polling: seconds between polls
+  std::string config_json = "{}";             // non-secret settings
+  std::optional<std::string> sealed_secrets;  // Vault::seal of a JSON object (signing secrets)
+  std::string state_json = "null";            // the plugin's cursor or registration
+  std::string status = "active";              // active, paused, error
+  std::string status_reason;
+  std::string next_run_at;
+  std::string expires_at;
+  std::string last_run_at;
+  std::int64_t consecutive_failures = 0;
+  std::string leased_by;
+  std::string lease_until;
+  std::string created_at;
+  std::string updated_at;
+};
+
 }  // namespace plugboard::store

@@ -199,6 +199,52 @@ class AuditRepository {
                                        std::int64_t limit) = 0;
 };
 
+struct TriggerFilter {
+  std::string workspace_id;  // required: tenancy boundary
+  std::optional<std::string> project_id{};
+  std::optional<std::string> connection_id{};
+  std::optional<std::string> provider{};
+  std::optional<std::string> status{};
+  std::vector<std::string> project_ids{};  // when not empty: only these projects
+};
+
+// How a node's turn at a subscription ended; written only while the node still holds the lease.
+struct TriggerRunOutcome {
+  std::optional<std::string> state_json;  // nullopt: leave the state as it is
+  std::vector<std::string> seen_ids;      // provider items now turned into events
+  std::string next_run_at;
+  std::string expires_at;
+  std::string last_run_at;
+  std::int64_t consecutive_failures = 0;
+  std::string status;
+  std::string status_reason;
+  std::string seen_cutoff;  // forget seen items older than this (ISO 8601); "" keeps all
+};
+
+class TriggerRepository {
+ public:
+  virtual ~TriggerRepository() = default;
+  virtual void create(const TriggerSubscription& t) = 0;
+  virtual std::optional<TriggerSubscription> get(const std::string& id) = 0;
+  virtual std::vector<TriggerSubscription> list(const TriggerFilter& filter, const Page& page) = 0;
+  virtual std::int64_t count(const TriggerFilter& filter) = 0;
+  // Name, interval, config, secrets, status and reason, state, next_run_at, expires_at,
+  // consecutive_failures, updated_at.
+  virtual void update(const TriggerSubscription& t) = 0;
+  virtual bool remove(const std::string& id) = 0;  // its seen items too
+
+  // Leases up to `limit` active subscriptions whose next_run_at is due (<= now) and whose
+  // lease is free or ran out, for `node` until `lease_until`; of concurrent claims one wins.
+  virtual std::vector<TriggerSubscription> claim_due(const std::string& now, const std::string& node,
+                                                     const std::string& lease_until, std::int64_t limit) = 0;
+  // Of `ids`, those the subscription has not turned into events yet.
+  virtual std::vector<std::string> unseen(const std::string& id, const std::vector<std::string>& ids) = 0;
+  // Records the outcome and frees the lease, in one transaction, if `node` still holds it;
+  // false when it did not. With node "" (an inbound webhook, which takes no lease) only the
+  // state (when set), seen ids and last_run_at are written, leaving the schedule alone.
+  virtual bool finish(const std::string& id, const std::string& node, const TriggerRunOutcome& outcome) = 0;
+};
+
 // The set of repositories of one backend, and its lifecycle.
 class Store {
  public:
@@ -211,6 +257,7 @@ class Store {
   virtual IntegrationRepository& integrations() = 0;
   virtual OAuthStateRepository& oauth_states() = 0;
   virtual AuditRepository& audit() = 0;
+  virtual TriggerRepository& triggers() = 0;
   virtual int schema_version() = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_oauth_state_repository.hpp"
 #include "store/sqlite_repositories.hpp"
+#include "store/sqlite_trigger_repository.hpp"
 
 #include <string>
 
@@ -27,6 +28,7 @@ class SqliteStore final : public Store {
   IntegrationRepository& integrations() override { return integrations_; }
   OAuthStateRepository& oauth_states() override { return oauth_states_; }
   AuditRepository& audit() override { return audit_; }
+  TriggerRepository& triggers() override { return triggers_; }
   int schema_version() override;
 
   // "wal" once open; exposed for health checks and tests.
@@ -42,6 +44,7 @@ class SqliteStore final : public Store {
   SqliteIntegrationRepository integrations_{db_};
   SqliteOAuthStateRepository oauth_states_{db_};
   SqliteAuditRepository audit_{db_};
+  SqliteTriggerRepository triggers_{db_};
 };
 
 }  // namespace plugboard::store

@@ -1,0 +1,27 @@
+// SQLite's TriggerRepository.
+#pragma once
+
+#include "store/repositories.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace plugboard::store {
+
+class SqliteTriggerRepository final : public TriggerRepository {
+ public:
+  explicit SqliteTriggerRepository(SqliteDb& db) : db_(db) {}
+  void create(const TriggerSubscription& t) override;
+  std::optional<TriggerSubscription> get(const std::string& id) override;
+  std::vector<TriggerSubscription> list(const TriggerFilter& filter, const Page& page) override;
+  std::int64_t count(const TriggerFilter& filter) override;
+  void update(const TriggerSubscription& t) override;
+  bool remove(const std::string& id) override;
+  std::vector<TriggerSubscription> claim_due(const std::string& now, const std::string& node,
+                                             const std::string& lease_until, std::int64_t limit) override;
+  std::vector<std::string> unseen(const std::string& id, const std::vector<std::string>& ids) override;
+  bool finish(const std::string& id, const std::string& node, const TriggerRunOutcome& outcome) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+}  // namespace plugboard::store
