@@ -50,6 +50,16 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                        *http_client_, opts, tokens_.get());
   oauth_ = std::make_unique<execute::OAuthService>(*states_, *integrations_, *connections_, *tenancy_,
                                                    *tokens_, *http_client_);
+  webhook_sender_ = std::make_unique<events::WebhookSender>(*http_client_, config_.webhooks);
+  webhooks_ = std::make_unique<events::WebhookService>(*store_, *vault_, *tenancy_, *webhook_sender_);
+  deliveries_ =
+      std::make_unique<events::DeliveryWorker>(*store_, *webhooks_, *webhook_sender_, config_.webhooks);
+  webhooks_->set_on_queued([this] { deliveries_->wake(); });
+  webhook_consumer_ = std::make_unique<events::WebhookConsumer>(*store_, [this] { deliveries_->wake(); });
+  dispatcher_ = std::make_unique<events::Dispatcher>(*store_);
+  // Every EventConsumer is added here, before serve() starts the dispatcher.
+  dispatcher_->add_consumer(*webhook_consumer_);
+  events_ = std::make_unique<events::EventService>(*store_, *tenancy_, [this] { dispatcher_->wake(); });
 }
 
 Runtime::~Runtime() { stop(); }
@@ -63,8 +73,11 @@ void Runtime::load_plugins() {
 }
 
 std::uint16_t Runtime::serve() {
-  http::Services services{registry_, *keys_,  *tenancy_, *integrations_, *connections_,
-                          *execute_, *audit_, *tokens_,  *oauth_};
+  http::Services services{registry_, *keys_,   *tenancy_, *integrations_, *connections_, *execute_,
+                          *audit_,   *tokens_, *oauth_,   *events_,       *webhooks_};
+  // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
+  deliveries_->start();
+  dispatcher_->start();
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
   const std::string base = !config_.public_url.empty()
@@ -79,6 +92,8 @@ void Runtime::stop() {
     server_->stop();
     server_.reset();
   }
+  if (dispatcher_) dispatcher_->stop();
+  if (deliveries_) deliveries_->stop();
   if (log_) log_->flush();
 }
 

@@ -4,6 +4,7 @@
 #include "store/repositories.hpp"
 #include "store/sqlite_audit_repository.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_event_repositories.hpp"
 #include "store/sqlite_oauth_state_repository.hpp"
 #include "store/sqlite_repositories.hpp"
 
@@ -27,6 +28,9 @@ class SqliteStore final : public Store {
   IntegrationRepository& integrations() override { return integrations_; }
   OAuthStateRepository& oauth_states() override { return oauth_states_; }
   AuditRepository& audit() override { return audit_; }
+  EventRepository& events() override { return events_; }
+  WebhookRepository& webhooks() override { return webhooks_; }
+  DeliveryRepository& deliveries() override { return deliveries_; }
   int schema_version() override;
 
   // "wal" once open; exposed for health checks and tests.
@@ -42,6 +46,9 @@ class SqliteStore final : public Store {
   SqliteIntegrationRepository integrations_{db_};
   SqliteOAuthStateRepository oauth_states_{db_};
   SqliteAuditRepository audit_{db_};
+  SqliteEventRepository events_{db_};
+  SqliteWebhookRepository webhooks_{db_};
+  SqliteDeliveryRepository deliveries_{db_};
 };
 
 }  // namespace plugboard::store
