@@ -34,11 +34,12 @@ void check_project(const Exchange& ex, const std::optional<std::string>& project
 std::optional<std::string> date_query(const Exchange& ex, const char* name, bool end_of_day) {
   auto v = ex.query(name);
   if (!v) return std::nullopt;
-  std::string text = *v;
-  if (text.size() == 10) text += end_of_day ? "T23:59:59Z" : "T00:00:00Z";
+  const bool date_only = v->size() == 10;
+  const std::string text = date_only ? *v + (end_of_day ? "T23:59:59Z" : "T00:00:00Z") : *v;
   auto t = store::parse_iso(text);
   if (!t) throw ServiceError::invalid(name, std::string(name) + " must be an ISO 8601 date or time");
-  return store::to_iso(*t);
+  // A date is already in the stored form; times are converted to it (UTC, whole seconds).
+  return date_only ? text : store::to_iso(*t);
 }
 
 }  // namespace

@@ -31,8 +31,8 @@ AddressClass classify_v4(const std::array<std::uint8_t, 4>& a) {
 }
 
 AddressClass classify_v6(const std::array<std::uint8_t, 16>& a) {
-  static constexpr std::array<std::uint8_t, 16> kMetadata = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
-                                                             0,    0,    0,    0,    0, 0, 0, 0x54};
+  static constexpr std::array<std::uint8_t, 16> kMetadata = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0,    0,
+                                                             0,    0,    0,    0,    0, 0, 0x02, 0x54};
   static constexpr std::array<std::uint8_t, 16> kZero{};
   auto loopback = kZero;
   loopback[15] = 1;
