@@ -52,9 +52,9 @@ void read_file(Config& c, const std::filesystem::path& file) {
   }
   if (root.IsNull()) return;
   const auto base = file.parent_path();
-  check_keys(
-      where, root, "",
-      {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log"});
+  check_keys(where, root, "",
+             {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log",
+              "webhooks"});
   if (auto s = root["server"]) {
     check_keys(where, s, "server",
                {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
@@ -113,6 +113,34 @@ void read_file(Config& c, const std::filesystem::path& file) {
     if (o["ca_file"])
       c.outbound_ca_file = resolve(base, scalar<std::string>(where, o["ca_file"], "outbound.ca_file"));
   }
+  if (auto w = root["webhooks"]) {
+    check_keys(where, w, "webhooks",
+               {"workers", "disable_after_failures", "timeout_ms", "response_body_max", "egress"});
+    auto& o = c.webhooks;
+    if (w["workers"]) o.workers = scalar<int>(where, w["workers"], "webhooks.workers");
+    if (w["disable_after_failures"])
+      o.disable_after_failures =
+          scalar<std::int64_t>(where, w["disable_after_failures"], "webhooks.disable_after_failures");
+    if (w["timeout_ms"])
+      o.timeout =
+          std::chrono::milliseconds(scalar<std::int64_t>(where, w["timeout_ms"], "webhooks.timeout_ms"));
+    if (w["response_body_max"])
+      o.response_body_max = scalar<std::size_t>(where, w["response_body_max"], "webhooks.response_body_max");
+    if (auto e = w["egress"]) {
+      check_keys(where, e, "webhooks.egress", {"allow_loopback", "allow_private"});
+      if (e["allow_loopback"])
+        o.egress.allow_loopback = scalar<bool>(where, e["allow_loopback"], "webhooks.egress.allow_loopback");
+      if (e["allow_private"])
+        o.egress.allow_private = scalar<bool>(where, e["allow_private"], "webhooks.egress.allow_private");
+    }
+  }
+  if (auto t = root["triggers"]) {
+    check_keys(where, t, "triggers", {"workers", "min_interval_seconds"});
+    if (t["workers"]) c.triggers.workers = scalar<int>(where, t["workers"], "triggers.workers");
+    if (t["min_interval_seconds"])
+      c.triggers.min_interval_seconds =
+          scalar<std::int64_t>(where, t["min_interval_seconds"], "triggers.min_interval_seconds");
+  }
   if (auto l = root["log"]) {
     check_keys(where, l, "log", {"level"});
     if (l["level"]) c.log_level = scalar<std::string>(where, l["level"], "log.level");
@@ -137,6 +165,12 @@ T env_number(const char* name, const std::string& v) {
   }
 }
 
+bool env_bool(const char* name, const std::string& v) {
+  if (v == "1" || v == "true" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "no") return false;
+  throw ConfigError(std::string(name) + " must be true or false (or 1 or 0)");
+}
+
 void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_HOST")) c.server.host = *v;
   if (auto v = env("PLUGBOARD_PORT")) {
@@ -156,6 +190,23 @@ void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_LOG_LEVEL")) c.log_level = *v;
   if (auto v = env("PLUGBOARD_PUBLIC_URL")) c.public_url = *v;
   if (auto v = env("PLUGBOARD_OUTBOUND_CA_FILE")) c.outbound_ca_file = *v;
+  auto& w = c.webhooks;
+  if (auto v = env("PLUGBOARD_TRIGGERS_WORKERS"))
+    c.triggers.workers = env_number<int>("PLUGBOARD_TRIGGERS_WORKERS", *v);
+  if (auto v = env("PLUGBOARD_TRIGGERS_MIN_INTERVAL_SECONDS"))
+    c.triggers.min_interval_seconds = env_number<std::int64_t>("PLUGBOARD_TRIGGERS_MIN_INTERVAL_SECONDS", *v);
+  if (auto v = env("PLUGBOARD_WEBHOOKS_WORKERS"))
+    w.workers = env_number<int>("PLUGBOARD_WEBHOOKS_WORKERS", *v);
+  if (auto v = env("PLUGBOARD_WEBHOOKS_DISABLE_AFTER_FAILURES"))
+    w.disable_after_failures = env_number<std::int64_t>("PLUGBOARD_WEBHOOKS_DISABLE_AFTER_FAILURES", *v);
+  if (auto v = env("PLUGBOARD_WEBHOOKS_TIMEOUT_MS"))
+    w.timeout = std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_WEBHOOKS_TIMEOUT_MS", *v));
+  if (auto v = env("PLUGBOARD_WEBHOOKS_RESPONSE_BODY_MAX"))
+    w.response_body_max = env_number<std::size_t>("PLUGBOARD_WEBHOOKS_RESPONSE_BODY_MAX", *v);
+  if (auto v = env("PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_LOOPBACK"))
+    w.egress.allow_loopback = env_bool("PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_LOOPBACK", *v);
+  if (auto v = env("PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_PRIVATE"))
+    w.egress.allow_private = env_bool("PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_PRIVATE", *v);
   // PLUGBOARD_PROVIDER_<ID>_BASE_URL, e.g. PLUGBOARD_PROVIDER_SLACK_BASE_URL.
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv(*e);
@@ -188,6 +239,17 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");
+  if (c.triggers.workers < 1 || c.triggers.workers > 64) throw ConfigError("triggers.workers must be from 1 to 64");
+  if (c.triggers.min_interval_seconds < 1 || c.triggers.min_interval_seconds > 86'400)
+    throw ConfigError("triggers.min_interval_seconds must be from 1 to 86400");
+  if (c.webhooks.workers < 1 || c.webhooks.workers > 256)
+    throw ConfigError("webhooks.workers must be from 1 to 256");
+  if (c.webhooks.timeout.count() < 100 || c.webhooks.timeout.count() > 300000)
+    throw ConfigError("webhooks.timeout_ms must be from 100 to 300000");
+  if (c.webhooks.disable_after_failures < 0)
+    throw ConfigError("webhooks.disable_after_failures must be 0 (never) or more");
+  if (c.webhooks.response_body_max > 1024 * 1024)
+    throw ConfigError("webhooks.response_body_max must be at most 1048576 bytes");
   for (const auto& [id, url] : c.provider_base_urls)
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
       throw ConfigError("providers." + id + ".base_url must start with http:// or https://");

@@ -34,6 +34,9 @@ std::vector<SealedTable> sealed_tables(store::Store& s) {
       {"integrations",
        [&s](const std::string& after, std::int64_t n) { return s.integrations().list_sealed(after, n); },
        [&s](const std::vector<store::SealedFieldUpdate>& u) { return s.integrations().replace_sealed(u); }},
+      {"webhooks",
+       [&s](const std::string& after, std::int64_t n) { return s.webhooks().list_sealed(after, n); },
+       [&s](const std::vector<store::SealedFieldUpdate>& u) { return s.webhooks().replace_sealed(u); }},
   };
 }
 

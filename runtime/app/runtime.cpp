@@ -7,6 +7,10 @@
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
 #include "vault/key_ring.hpp"
+#include "vault/random.hpp"
+
+#include <Poco/Environment.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -50,6 +54,22 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                        *http_client_, opts, tokens_.get());
   oauth_ = std::make_unique<execute::OAuthService>(*states_, *integrations_, *connections_, *tenancy_,
                                                    *tokens_, *http_client_);
+  webhook_sender_ = std::make_unique<events::WebhookSender>(*http_client_, config_.webhooks);
+  webhooks_ = std::make_unique<events::WebhookService>(*store_, *vault_, *tenancy_, *webhook_sender_);
+  deliveries_ =
+      std::make_unique<events::DeliveryWorker>(*store_, *webhooks_, *webhook_sender_, config_.webhooks);
+  webhooks_->set_on_queued([this] { deliveries_->wake(); });
+  webhook_consumer_ = std::make_unique<events::WebhookConsumer>(*store_, [this] { deliveries_->wake(); });
+  dispatcher_ = std::make_unique<events::Dispatcher>(*store_);
+  // Every EventConsumer is added here, before serve() starts the dispatcher.
+  dispatcher_->add_consumer(*webhook_consumer_);
+  events_ = std::make_unique<events::EventService>(*store_, *tenancy_, [this] { dispatcher_->wake(); });
+  triggers_ = std::make_unique<events::TriggerService>(*store_, *vault_, registry_, *connections_, *execute_,
+                                                       *events_, config_.triggers);
+  // The lease owner's name: unique per process, readable in the table when debugging.
+  trigger_scheduler_ = std::make_unique<events::TriggerScheduler>(
+      *triggers_, Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3),
+      config_.triggers.workers);
 }
 
 Runtime::~Runtime() { stop(); }
@@ -63,13 +83,19 @@ void Runtime::load_plugins() {
 }
 
 std::uint16_t Runtime::serve() {
-  http::Services services{registry_, *keys_,  *tenancy_, *integrations_, *connections_,
-                          *execute_, *audit_, *tokens_,  *oauth_};
+  http::Services services{registry_, *keys_,   *tenancy_, *integrations_, *connections_, *execute_,
+                          *audit_,   *tokens_, *oauth_,   *events_,       *webhooks_,     *triggers_,
+                          [this] { trigger_scheduler_->wake(); }};
+  // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
+  deliveries_->start();
+  dispatcher_->start();
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
   const std::string base = !config_.public_url.empty()
                                ? config_.public_url
                                : "http://" + config_.server.host + ":" + std::to_string(server_->port());
+  triggers_->set_public_url(base);
+  trigger_scheduler_->start();  // after the hook URL is known: renewals hand it to providers
   oauth_->set_callback_url(base + "/api/v2/oauth/callback");
   return server_->port();
 }
@@ -79,6 +105,9 @@ void Runtime::stop() {
     server_->stop();
     server_.reset();
   }
+  if (trigger_scheduler_) trigger_scheduler_->stop();
+  if (dispatcher_) dispatcher_->stop();
+  if (deliveries_) deliveries_->stop();
   if (log_) log_->flush();
 }
 

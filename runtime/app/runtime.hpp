@@ -7,6 +7,14 @@
 #include "auth/api_key_service.hpp"
 #include "auth/audit_service.hpp"
 #include "auth/tenancy_service.hpp"
+#include "events/delivery_worker.hpp"
+#include "events/dispatcher.hpp"
+#include "events/event_service.hpp"
+#include "events/trigger_scheduler.hpp"
+#include "events/trigger_service.hpp"
+#include "events/webhook_consumer.hpp"
+#include "events/webhook_sender.hpp"
+#include "events/webhook_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
 #include "execute/execution_log.hpp"
@@ -36,6 +44,8 @@ class Runtime {
   auth::TenancyService& tenancy() { return *tenancy_; }
   auth::ApiKeyService& keys() { return *keys_; }
   const plugins::RegistryHandle& registry() const { return registry_; }
+  // Where producers (provider triggers) publish events.
+  events::EventSink& event_sink() { return *events_; }
 
  private:
   Config config_;
@@ -53,6 +63,18 @@ class Runtime {
   std::unique_ptr<execute::TokenManager> tokens_;
   std::unique_ptr<execute::OAuthService> oauth_;
   std::unique_ptr<execute::ExecuteService> execute_;
+  // Events: stored by events_, handed by dispatcher_ to every consumer (webhook_consumer_
+  // queues deliveries), delivered by deliveries_. Threads start in serve() only: CLI
+  // commands build a Runtime too.
+  std::unique_ptr<events::WebhookSender> webhook_sender_;
+  std::unique_ptr<events::WebhookService> webhooks_;
+  std::unique_ptr<events::DeliveryWorker> deliveries_;
+  std::unique_ptr<events::WebhookConsumer> webhook_consumer_;
+  std::unique_ptr<events::Dispatcher> dispatcher_;
+  std::unique_ptr<events::EventService> events_;
+  // Provider triggers publish into events_; trigger_scheduler_ runs their polls and renewals.
+  std::unique_ptr<events::TriggerService> triggers_;
+  std::unique_ptr<events::TriggerScheduler> trigger_scheduler_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -81,6 +81,13 @@ execute::TriggerScope TriggerService::scope_for(const store::TriggerSubscription
   return scope;
 }
 
+std::int64_t TriggerService::checked_interval(std::int64_t seconds) const {
+  if (seconds < options_.min_interval_seconds || seconds > 86'400)
+    throw ServiceError::invalid("interval_seconds", "must be from " + std::to_string(options_.min_interval_seconds) +
+                                                        " (this server's floor) to 86400");
+  return seconds;
+}
+
 std::string TriggerService::next_renewal(const std::string& expires_at) const {
   auto expires = store::parse_iso(expires_at);
   if (!expires) return {};
@@ -132,9 +139,12 @@ store::TriggerSubscription TriggerService::subscribe(const auth::Principal& who,
   t.trigger = trigger->slug;
   t.kind = trigger->kind;
   t.name = in.name.empty() ? trigger->name : in.name;
-  t.interval_seconds = trigger->kind == "polling"
-                           ? std::max<std::int64_t>(trigger->interval_seconds, options_.min_interval_seconds)
-                           : 0;
+  if (in.interval_seconds && trigger->kind != "polling")
+    throw ServiceError::invalid("interval_seconds", "applies only to polling triggers");
+  t.interval_seconds =
+      trigger->kind != "polling" ? 0
+      : in.interval_seconds      ? checked_interval(*in.interval_seconds)
+                                 : std::max<std::int64_t>(trigger->interval_seconds, options_.min_interval_seconds);
   t.config_json = json::serialize(config);
   if (!secrets.empty()) t.sealed_secrets = vault_.seal(json::serialize(secrets));
   t.next_run_at = t.kind == "polling" ? now : "";  // the first poll sets the cursor
@@ -201,6 +211,10 @@ store::TriggerSubscription TriggerService::update(const auth::Principal& who, co
     t->config_json = json::serialize(merged);
     t->sealed_secrets =
         secrets.empty() ? std::nullopt : std::optional<std::string>(vault_.seal(json::serialize(secrets)));
+  }
+  if (p.interval_seconds) {
+    if (t->kind != "polling") throw ServiceError::invalid("interval_seconds", "applies only to polling triggers");
+    t->interval_seconds = checked_interval(*p.interval_seconds);
   }
   if (p.status) {
     if (*p.status != "active" && *p.status != "paused")

@@ -27,7 +27,8 @@ struct TriggerOptions {
   std::chrono::seconds max_backoff{3600};      // the longest wait after repeated failures
   std::chrono::seconds renew_margin{3600};     // renew registrations this long before they expire
   std::chrono::hours seen_retention{24 * 30};  // how long seen item ids are remembered
-  std::int64_t min_interval_seconds = 1;       // the operator's floor under manifest intervals
+  std::int64_t min_interval_seconds = 10;      // the operator's floor under poll intervals
+  int workers = 2;                             // scheduler threads running polls and renewals
 };
 
 struct NewTrigger {
@@ -36,12 +37,14 @@ struct NewTrigger {
   std::string trigger;  // slug
   std::string name;
   boost::json::object config;  // secret fields (the manifest's `secrets`) included
+  std::optional<std::int64_t> interval_seconds;  // polling: instead of the manifest's
 };
 
 struct TriggerPatch {
   std::optional<std::string> name;
   std::optional<boost::json::object> config;
   std::optional<std::string> status;  // active, paused
+  std::optional<std::int64_t> interval_seconds;
 };
 
 // An HTTP request that arrived at /hooks/{id}, and what to answer it.
@@ -96,6 +99,7 @@ class TriggerService {
   void run_one(const store::TriggerSubscription& t, const std::string& node);
   const plugins::Trigger* manifest_trigger(const std::string& provider, const std::string& slug) const;
   std::string next_renewal(const std::string& expires_at) const;
+  std::int64_t checked_interval(std::int64_t seconds) const;
 
   store::Store& store_;
   const vault::Vault& vault_;

@@ -136,6 +136,9 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
   add_integration_routes(router_, services_);
   add_oauth_routes(router_, services_);
   add_audit_routes(router_, services_);
+  add_event_routes(router_, services_);
+  add_webhook_routes(router_, services_);
+  add_trigger_routes(router_, services_);
 }
 
 Server::~Server() { stop(); }

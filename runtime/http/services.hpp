@@ -4,6 +4,8 @@
 #include "auth/api_key_service.hpp"
 #include "auth/audit_service.hpp"
 #include "auth/tenancy_service.hpp"
+#include "events/event_service.hpp"
+#include "events/webhook_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
 #include "events/trigger_service.hpp"
@@ -24,6 +26,8 @@ struct Services {
   auth::AuditService& audit;
   execute::TokenManager& tokens;
   execute::OAuthService& oauth;
+  events::EventService& events;
+  events::WebhookService& webhooks;
   events::TriggerService& triggers;
   std::function<void()> trigger_due;  // wakes the trigger scheduler
 };
@@ -40,6 +44,8 @@ void add_integration_routes(Router& r, Services& s);
 void add_oauth_routes(Router& r, Services& s);
 void add_health_routes(Router& r, Services& s);
 void add_audit_routes(Router& r, Services& s);
+void add_event_routes(Router& r, Services& s);
+void add_webhook_routes(Router& r, Services& s);
 void add_trigger_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http

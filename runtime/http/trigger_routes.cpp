@@ -20,6 +20,13 @@ void reject_unknown(const json::object& body, std::initializer_list<const char*>
       throw ServiceError::invalid(std::string(kv.key()), "unknown field");
 }
 
+std::optional<std::int64_t> opt_int(const json::object& body, const char* field) {
+  const auto* v = body.if_contains(field);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_int64()) throw ServiceError::invalid(field, "must be an integer");
+  return v->get_int64();
+}
+
 events::HookRequest hook_request(Exchange& ex) {
   events::HookRequest r;
   auto& req = ex.request();
@@ -41,7 +48,7 @@ events::HookRequest hook_request(Exchange& ex) {
 void add_trigger_routes(Router& r, Services& s) {
   r.add("POST", "/api/v2/triggers", Access::write, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
-    reject_unknown(body, {"connection_id", "project_id", "trigger", "name", "config"});
+    reject_unknown(body, {"connection_id", "project_id", "trigger", "name", "config", "interval_seconds"});
     events::NewTrigger in;
     in.connection_id = req_string(body, "connection_id", 64);
     in.project_id = opt_string(body, "project_id").value_or("");
@@ -49,6 +56,7 @@ void add_trigger_routes(Router& r, Services& s) {
     in.name = opt_string(body, "name").value_or("");
     if (in.name.size() > 200) throw ServiceError::invalid("name", "must be at most 200 characters");
     in.config = opt_object(body, "config").value_or(json::object{});
+    in.interval_seconds = opt_int(body, "interval_seconds");
     auto t = s.triggers.subscribe(*ex.principal, in, ex.request_id());
     s.trigger_due();
     ex.send_json(201, s.triggers.view(t));
@@ -79,11 +87,12 @@ void add_trigger_routes(Router& r, Services& s) {
 
   r.add("PATCH", "/api/v2/triggers/{id}", Access::write, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
-    reject_unknown(body, {"name", "config", "status"});
+    reject_unknown(body, {"name", "config", "status", "interval_seconds"});
     events::TriggerPatch p;
     p.name = opt_string(body, "name");
     p.config = opt_object(body, "config");
     p.status = opt_string(body, "status");
+    p.interval_seconds = opt_int(body, "interval_seconds");
     auto t = s.triggers.update(*ex.principal, ex.param("id"), p);
     s.trigger_due();
     ex.send_json(200, s.triggers.view(t));

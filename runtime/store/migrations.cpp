@@ -295,6 +295,140 @@ const char* const kConnectionUserSql = R"sql(
 ALTER TABLE connections ADD COLUMN user_json TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// Events, outbound webhooks and their deliveries (the outbox). Events keep no foreign keys,
+// like executions: the log outlives what it names. seq orders them for the dispatcher; the
+// partial index makes "what is left to dispatch" cheap however long the log grows.
+// Deliveries go with their webhook. Due times and leases are unix milliseconds (retry delays
+// may be fractions of a second, and integers compare the same in both dialects). A delivery
+// is unique per (webhook, event), which makes queueing an event twice harmless. On
+// PostgreSQL the claim is UPDATE ... WHERE id IN (SELECT id ... FOR UPDATE SKIP LOCKED), so
+// several nodes can share the outbox; the due index serves both.
+const char* const kEventsSqlite = R"sql(
+CREATE TABLE events (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  id            TEXT NOT NULL UNIQUE,
+  workspace_id  TEXT NOT NULL,
+  project_id    TEXT NOT NULL,
+  type          TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  external_id   TEXT NOT NULL,
+  entity        TEXT NOT NULL,
+  data          TEXT NOT NULL,
+  occurred_at   TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  dispatched    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX events_undispatched ON events (seq) WHERE dispatched = 0;
+CREATE INDEX events_workspace ON events (workspace_id, created_at);
+CREATE TABLE webhooks (
+  id                    TEXT PRIMARY KEY,
+  workspace_id          TEXT NOT NULL REFERENCES workspaces(id),
+  project_id            TEXT,
+  name                  TEXT NOT NULL,
+  description           TEXT NOT NULL,
+  url                   TEXT NOT NULL,
+  events                TEXT NOT NULL,
+  table_id              TEXT,
+  sealed_headers        TEXT,
+  sealed_secret         TEXT NOT NULL,
+  active                INTEGER NOT NULL,
+  max_retries           INTEGER NOT NULL,
+  retry_delay_ms        INTEGER NOT NULL,
+  exponential_backoff   INTEGER NOT NULL,
+  consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+  disabled_reason       TEXT NOT NULL DEFAULT '',
+  created_at            TEXT NOT NULL,
+  updated_at            TEXT NOT NULL
+);
+CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
+CREATE TABLE webhook_deliveries (
+  id                TEXT PRIMARY KEY,
+  webhook_id        TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  event_id          TEXT NOT NULL,
+  event_type        TEXT NOT NULL,
+  payload           TEXT NOT NULL,
+  status            TEXT NOT NULL,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at   INTEGER NOT NULL,
+  response_code     INTEGER,
+  response_body     TEXT NOT NULL DEFAULT '',
+  response_time_ms  INTEGER,
+  delivered_at      TEXT,
+  last_error        TEXT NOT NULL DEFAULT '',
+  leased_by         TEXT NOT NULL DEFAULT '',
+  lease_until       INTEGER NOT NULL DEFAULT 0,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  UNIQUE (webhook_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+  WHERE status IN ('pending', 'retrying');
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, created_at);
+)sql";
+
+const char* const kEventsPostgres = R"sql(
+CREATE TABLE events (
+  seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id            TEXT NOT NULL UNIQUE,
+  workspace_id  TEXT NOT NULL,
+  project_id    TEXT NOT NULL,
+  type          TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  external_id   TEXT NOT NULL,
+  entity        TEXT NOT NULL,
+  data          TEXT NOT NULL,
+  occurred_at   TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  dispatched    BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX events_undispatched ON events (seq) WHERE NOT dispatched;
+CREATE INDEX events_workspace ON events (workspace_id, created_at);
+CREATE TABLE webhooks (
+  id                    TEXT PRIMARY KEY,
+  workspace_id          TEXT NOT NULL REFERENCES workspaces(id),
+  project_id            TEXT,
+  name                  TEXT NOT NULL,
+  description           TEXT NOT NULL,
+  url                   TEXT NOT NULL,
+  events                TEXT NOT NULL,
+  table_id              TEXT,
+  sealed_headers        TEXT,
+  sealed_secret         TEXT NOT NULL,
+  active                BOOLEAN NOT NULL,
+  max_retries           BIGINT NOT NULL,
+  retry_delay_ms        BIGINT NOT NULL,
+  exponential_backoff   BOOLEAN NOT NULL,
+  consecutive_failures  BIGINT NOT NULL DEFAULT 0,
+  disabled_reason       TEXT NOT NULL DEFAULT '',
+  created_at            TEXT NOT NULL,
+  updated_at            TEXT NOT NULL
+);
+CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
+CREATE TABLE webhook_deliveries (
+  id                TEXT PRIMARY KEY,
+  webhook_id        TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  event_id          TEXT NOT NULL,
+  event_type        TEXT NOT NULL,
+  payload           TEXT NOT NULL,
+  status            TEXT NOT NULL,
+  attempts          BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at   BIGINT NOT NULL,
+  response_code     BIGINT,
+  response_body     TEXT NOT NULL DEFAULT '',
+  response_time_ms  BIGINT,
+  delivered_at      TEXT,
+  last_error        TEXT NOT NULL DEFAULT '',
+  leased_by         TEXT NOT NULL DEFAULT '',
+  lease_until       BIGINT NOT NULL DEFAULT 0,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  UNIQUE (webhook_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+  WHERE status IN ('pending', 'retrying');
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, created_at);
+)sql";
+
 // Subscriptions to provider triggers. Polling and renewal are durable work claimed with a
 // lease (leased_by, lease_until), so a crashed node's subscriptions are taken over when the
 // lease runs out. trigger_seen remembers which provider items each subscription already
@@ -345,6 +479,7 @@ const std::vector<Migration>& migrations() {
       {4, "audit log", kAuditSqlite, kAuditPostgres},
       {5, "connection status reason", kStatusReasonSql, kStatusReasonSql},
       {6, "connection user", kConnectionUserSql, kConnectionUserSql},
+      {7, "events, webhooks, webhook deliveries", kEventsSqlite, kEventsPostgres},
       {8, "trigger subscriptions", kTriggersSql, kTriggersSql},
   };
   return all;

@@ -3,6 +3,7 @@
 // All methods are thread-safe. Failures of the database itself throw store::StoreError.
 #pragma once
 
+#include "store/event_records.hpp"
 #include "store/records.hpp"
 
 #include <optional>
@@ -245,6 +246,83 @@ class TriggerRepository {
   virtual bool finish(const std::string& id, const std::string& node, const TriggerRunOutcome& outcome) = 0;
 };
 
+// Events (events/event.hpp), stored before anyone hears of them and handed on in seq order.
+class EventRepository {
+ public:
+  virtual ~EventRepository() = default;
+  // Assigns seq; ConflictError on a duplicate id.
+  virtual void append(const EventRecord& e) = 0;
+  virtual std::optional<EventRecord> get(const std::string& id) = 0;
+  // Up to `limit` events not yet dispatched, oldest (lowest seq) first.
+  virtual std::vector<EventRecord> undispatched(std::int64_t limit) = 0;
+  virtual void mark_dispatched(const std::vector<std::int64_t>& seqs) = 0;
+};
+
+struct WebhookFilter {
+  std::string workspace_id;  // required: tenancy boundary
+  std::optional<std::string> project_id{};
+  std::vector<std::string> project_ids{};  // when not empty: only webhooks of these projects
+  std::vector<std::string> table_ids{};    // when not empty: table_id (JSON text) is one of these
+  std::optional<bool> active{};
+  std::optional<std::string> event{};  // subscribed to this type (or to every event)
+};
+
+class WebhookRepository {
+ public:
+  virtual ~WebhookRepository() = default;
+  virtual void create(const WebhookRecord& w) = 0;
+  virtual std::optional<WebhookRecord> get(const std::string& id) = 0;
+  virtual std::vector<WebhookRecord> list(const WebhookFilter& filter, const Page& page) = 0;
+  virtual std::int64_t count(const WebhookFilter& filter) = 0;
+  // Every field but id, workspace_id and created_at; NotFoundError.
+  virtual void update(const WebhookRecord& w) = 0;
+  virtual bool remove(const std::string& id) = 0;  // its deliveries go with it
+  // The active webhooks of a workspace: what an event is matched against.
+  virtual std::vector<WebhookRecord> list_active(const std::string& workspace_id) = 0;
+  // A delivery succeeded: the failure streak ends.
+  virtual void record_success(const std::string& id) = 0;
+  // A delivery failed for good: the streak grows, and at `threshold` the webhook is switched
+  // off with `reason`, in one statement. True when this call switched it off.
+  virtual bool record_failure(const std::string& id, std::int64_t threshold, const std::string& reason,
+                              const std::string& now) = 0;
+  // Master key rotation, as ConnectionRepository's.
+  virtual std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) = 0;
+  virtual std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) = 0;
+};
+
+struct DeliveryFilter {
+  std::string webhook_id;
+  std::optional<std::string> status{};
+  std::optional<std::string> since{};  // created_at >= since (ISO 8601)
+  std::optional<std::string> until{};  // created_at <= until
+};
+
+// The outbox. Any number of workers (on any number of nodes, later) claim due rows with a
+// lease; a lease that expires (its holder died) makes the row claimable again.
+class DeliveryRepository {
+ public:
+  virtual ~DeliveryRepository() = default;
+  // Inserts the delivery as given; false when (webhook_id, event_id) is already queued, which
+  // makes a repeated enqueue harmless.
+  virtual bool enqueue(const WebhookDelivery& d) = 0;
+  virtual std::optional<WebhookDelivery> get(const std::string& id) = 0;
+  // Newest first.
+  virtual std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) = 0;
+  // Leases up to `limit` pending or retrying deliveries that are due at now_ms and not leased
+  // (or whose lease ran out) to `node` until now_ms + lease_ms, in one transaction, and
+  // returns them. Of concurrent claims, each row goes to one.
+  virtual std::vector<WebhookDelivery> claim(const std::string& node, std::int64_t now_ms,
+                                             std::int64_t lease_ms, std::int64_t limit) = 0;
+  // When the earliest pending or retrying delivery is due (unix ms), leased or not.
+  virtual std::optional<std::int64_t> next_due_ms() = 0;
+  // Writes an attempt's outcome (status, attempts, next attempt, response fields) and drops
+  // the lease, but only while `node` still holds it; false when the lease was lost.
+  virtual bool finish(const WebhookDelivery& d, const std::string& node) = 0;
+  // A failed delivery back to pending, due at now_ms, with a fresh retry budget (attempts 0).
+  // False when it does not exist or has not failed.
+  virtual bool requeue(const std::string& id, std::int64_t now_ms, const std::string& now) = 0;
+};
+
 // The set of repositories of one backend, and its lifecycle.
 class Store {
  public:
@@ -258,6 +336,9 @@ class Store {
   virtual OAuthStateRepository& oauth_states() = 0;
   virtual AuditRepository& audit() = 0;
   virtual TriggerRepository& triggers() = 0;
+  virtual EventRepository& events() = 0;
+  virtual WebhookRepository& webhooks() = 0;
+  virtual DeliveryRepository& deliveries() = 0;
   virtual int schema_version() = 0;
 };
 

@@ -1,5 +1,6 @@
 // Master key rotation support for the SQLite repositories that hold sealed columns: keyset
 // pages of sealed values, and compare-and-swap replacement of a batch in one transaction.
+#include "store/sqlite_event_repositories.hpp"
 #include "store/sqlite_repositories.hpp"
 #include "store/sqlite_rows.hpp"
 
@@ -21,6 +22,7 @@ using Columns = std::span<const std::string_view>;
 constexpr std::string_view kConnectionColumns[] = {"sealed_credentials"};
 constexpr std::string_view kIntegrationColumns[] = {"sealed_client_secret", "sealed_api_key",
                                                     "sealed_headers"};
+constexpr std::string_view kWebhookColumns[] = {"sealed_secret", "sealed_headers"};
 
 std::vector<SealedField> list_sealed_in(SqliteDb& db, std::string_view table, Columns columns,
                                         const std::string& after_id, std::int64_t limit) {
@@ -92,6 +94,15 @@ std::vector<SealedField> SqliteIntegrationRepository::list_sealed(const std::str
 
 std::int64_t SqliteIntegrationRepository::replace_sealed(const std::vector<SealedFieldUpdate>& updates) {
   return replace_sealed_in(db_, "integrations", kIntegrationColumns, updates);
+}
+
+std::vector<SealedField> SqliteWebhookRepository::list_sealed(const std::string& after_id,
+                                                              std::int64_t limit) {
+  return list_sealed_in(db_, "webhooks", kWebhookColumns, after_id, limit);
+}
+
+std::int64_t SqliteWebhookRepository::replace_sealed(const std::vector<SealedFieldUpdate>& updates) {
+  return replace_sealed_in(db_, "webhooks", kWebhookColumns, updates);
 }
 
 }  // namespace plugboard::store

@@ -4,6 +4,7 @@
 #include "store/repositories.hpp"
 #include "store/sqlite_audit_repository.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_event_repositories.hpp"
 #include "store/sqlite_oauth_state_repository.hpp"
 #include "store/sqlite_repositories.hpp"
 #include "store/sqlite_trigger_repository.hpp"
@@ -29,6 +30,9 @@ class SqliteStore final : public Store {
   OAuthStateRepository& oauth_states() override { return oauth_states_; }
   AuditRepository& audit() override { return audit_; }
   TriggerRepository& triggers() override { return triggers_; }
+  EventRepository& events() override { return events_; }
+  WebhookRepository& webhooks() override { return webhooks_; }
+  DeliveryRepository& deliveries() override { return deliveries_; }
   int schema_version() override;
 
   // "wal" once open; exposed for health checks and tests.
@@ -45,6 +49,9 @@ class SqliteStore final : public Store {
   SqliteOAuthStateRepository oauth_states_{db_};
   SqliteAuditRepository audit_{db_};
   SqliteTriggerRepository triggers_{db_};
+  SqliteEventRepository events_{db_};
+  SqliteWebhookRepository webhooks_{db_};
+  SqliteDeliveryRepository deliveries_{db_};
 };
 
 }  // namespace plugboard::store

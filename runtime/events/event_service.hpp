@@ -1,0 +1,39 @@
+// The EventSink of the process: checks an event, stores it (durably, before publish returns),
+// and wakes the dispatcher. Producers: POST /api/v2/events, and provider triggers.
+#pragma once
+
+#include "auth/tenancy_service.hpp"
+#include "events/event.hpp"
+#include "store/repositories.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace plugboard::events {
+
+// Event types are names, not text: letters, digits and _ . : - (1 to 100 characters).
+bool valid_event_type(std::string_view type);
+
+// Stored record <-> Event.
+Event event_from(const store::EventRecord& r);
+
+class EventService final : public EventSink {
+ public:
+  // wake is called after each stored event (the dispatcher's wake()); it must not block.
+  EventService(store::Store& store, auth::TenancyService& tenancy, std::function<void()> wake);
+
+  // Throws ServiceError (validation_error with the field) for a bad event, store::StoreError
+  // when it could not be stored.
+  Event publish(EventInput in) override;
+
+  // nullopt also when the event belongs to another workspace.
+  std::optional<Event> get(const std::string& workspace_id, const std::string& id);
+
+ private:
+  store::Store& store_;
+  auth::TenancyService& tenancy_;
+  std::function<void()> wake_;
+};
+
+}  // namespace plugboard::events

@@ -1,0 +1,58 @@
+// SQLite implementations of the events module's repositories (events, webhooks, deliveries).
+// Each shares the store's SqliteDb, which must outlive it.
+#pragma once
+
+#include "store/repositories.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace plugboard::store {
+
+class SqliteEventRepository final : public EventRepository {
+ public:
+  explicit SqliteEventRepository(SqliteDb& db) : db_(db) {}
+  void append(const EventRecord& e) override;
+  std::optional<EventRecord> get(const std::string& id) override;
+  std::vector<EventRecord> undispatched(std::int64_t limit) override;
+  void mark_dispatched(const std::vector<std::int64_t>& seqs) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteWebhookRepository final : public WebhookRepository {
+ public:
+  explicit SqliteWebhookRepository(SqliteDb& db) : db_(db) {}
+  void create(const WebhookRecord& w) override;
+  std::optional<WebhookRecord> get(const std::string& id) override;
+  std::vector<WebhookRecord> list(const WebhookFilter& filter, const Page& page) override;
+  std::int64_t count(const WebhookFilter& filter) override;
+  void update(const WebhookRecord& w) override;
+  bool remove(const std::string& id) override;
+  std::vector<WebhookRecord> list_active(const std::string& workspace_id) override;
+  void record_success(const std::string& id) override;
+  bool record_failure(const std::string& id, std::int64_t threshold, const std::string& reason,
+                      const std::string& now) override;
+  std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) override;
+  std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+class SqliteDeliveryRepository final : public DeliveryRepository {
+ public:
+  explicit SqliteDeliveryRepository(SqliteDb& db) : db_(db) {}
+  bool enqueue(const WebhookDelivery& d) override;
+  std::optional<WebhookDelivery> get(const std::string& id) override;
+  std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) override;
+  std::vector<WebhookDelivery> claim(const std::string& node, std::int64_t now_ms, std::int64_t lease_ms,
+                                     std::int64_t limit) override;
+  std::optional<std::int64_t> next_due_ms() override;
+  bool finish(const WebhookDelivery& d, const std::string& node) override;
+  bool requeue(const std::string& id, std::int64_t now_ms, const std::string& now) override;
+
+ private:
+  SqliteDb& db_;
+};
+
+}  // namespace plugboard::store
