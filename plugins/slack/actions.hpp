@@ -23,4 +23,8 @@ json::value user_lookup(plugboard::Context& ctx, const json::object& params);
 // auth.test -> {user_info: {name, team, user_id, team_id, url}, scopes?}
 json::object test_connection(plugboard::Context& ctx);
 
+// The Events API trigger: verifies Slack's signature, answers url_verification, and turns
+// each event_callback into an event "slack.<type>".
+plugboard::WebhookResult events_hook(plugboard::Context& ctx, const plugboard::WebhookRequest& req);
+
 }  // namespace slack

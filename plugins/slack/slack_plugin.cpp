@@ -13,7 +13,8 @@ plugboard::Plugin make_slack_plugin() {
       .action("list-channels", &slack::list_channels)
       .action("create-channel", &slack::create_channel)
       .action("user-lookup", &slack::user_lookup)
-      .test_connection(&slack::test_connection);
+      .test_connection(&slack::test_connection)
+      .webhook_trigger("events", &slack::events_hook);
   return p;
 }
 

@@ -21,13 +21,29 @@ Control endpoints for the test harness (no auth):
                                      answer that status with a non-JSON (HTML) body
 Both take an optional "method" ("chat.getPermalink") to hit only calls of that method.
 chat.postMessage to the channel "ratelimited" always answers 429 (Retry-After: 1).
+
+The Events API, sent the way Slack sends it: JSON POSTs signed with the app's signing secret
+(X-Slack-Signature: v0=hex(HMAC-SHA256(secret, "v0:" + X-Slack-Request-Timestamp + ":" + body))),
+retried up to 3 times with X-Slack-Retry-Num / X-Slack-Retry-Reason when the answer is not a
+2xx within 3 seconds (quicker than Slack's 1 and 5 minutes):
+    POST /_fake/events/request_url   {"url", "signing_secret"}: sets the app's Request URL after
+                                     Slack's check: a signed url_verification whose challenge the
+                                     URL must echo; answers {"verified": bool, "status", "body"}
+    POST /_fake/events/send          {"event": {...}, "resend": N}: one event_callback to the
+                                     Request URL (plus N deliberate re-sends, as after a timeout);
+                                     answers {"event_id", "statuses": [...]}
 """
 
 import base64
+import hashlib
+import hmac
+import http.client
 import json
 import re
 import sys
 import threading
+import time
+import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
@@ -228,6 +244,60 @@ METHODS = {
 }
 
 
+# --- Events API: Slack calling the app ---------------------------------------------------------
+
+EVENTS = {"url": None, "secret": None}
+
+
+def signed_post(url, body, retry_num=0):
+    """POSTs body as Slack does; returns (status, text), status 0 when there was no answer."""
+    parts = urlsplit(url)
+    ts = str(int(time.time()))
+    data = json.dumps(body).encode()
+    sig = "v0=" + hmac.new(EVENTS["secret"].encode(), b"v0:" + ts.encode() + b":" + data,
+                           hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+               "X-Slack-Signature": sig, "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}
+    if retry_num:
+        headers["X-Slack-Retry-Num"] = str(retry_num)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    try:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=3)
+        conn.request("POST", parts.path + ("?" + parts.query if parts.query else ""), data, headers)
+        resp = conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        conn.close()
+        return resp.status, text
+    except OSError:
+        return 0, ""
+
+
+def events_control(path, args):
+    if path == "/_fake/events/request_url":
+        EVENTS["url"], EVENTS["secret"] = args["url"], args["signing_secret"]
+        challenge = uuid.uuid4().hex
+        status, text = signed_post(EVENTS["url"], {"token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+                                                   "challenge": challenge, "type": "url_verification"})
+        return {"verified": status == 200 and text.strip() == challenge, "status": status, "body": text}
+    if path == "/_fake/events/send":
+        event_id = "Ev" + uuid.uuid4().hex[:10].upper()
+        body = {"token": "Jhj5dZrVaK7ZwHHjRyZWjbDl", "team_id": TEAM["id"], "api_app_id": "A0000000001",
+                "event": args.get("event", {}), "type": "event_callback", "event_id": event_id,
+                "event_time": int(time.time()), "authorizations": [{"team_id": TEAM["id"],
+                                                                    "user_id": BOT["user_id"], "is_bot": True}]}
+        statuses = []
+        for attempt in range(4):  # the first try and Slack's 3 retries
+            status, _ = signed_post(EVENTS["url"], body, retry_num=attempt)
+            statuses.append(status)
+            if 200 <= status < 300:
+                break
+            time.sleep(0.2)
+        for n in range(int(args.get("resend", 0))):
+            statuses.append(signed_post(EVENTS["url"], body, retry_num=len(statuses) + n)[0])
+        return {"event_id": event_id, "statuses": statuses}
+    return {"error": f"no control endpoint {path}"}
+
+
 # --- HTTP ----------------------------------------------------------------------------------
 
 class Handler(BaseHTTPRequestHandler):
@@ -270,6 +340,8 @@ class Handler(BaseHTTPRequestHandler):
             args = json.loads(raw) if raw else {}
         except ValueError:
             return self.send(400, {"error": "body must be JSON"})
+        if path.startswith("/_fake/events/") and self.command == "POST":
+            return self.send(200, events_control(path, args))  # no lock held while it calls out
         with STATE.lock:
             if path == "/_fake/requests" and self.command == "GET":
                 return self.send(200, {"requests": STATE.requests})
