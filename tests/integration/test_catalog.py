@@ -46,7 +46,7 @@ class CatalogTest(PlugboardTestCase):
         self.assertEqual(slack["version"], "1.0.0")
         self.assertEqual(slack["auth_types"], ["bearer", "oauth2"])
         self.assertEqual(slack["actions"], ["send-message", "list-channels", "create-channel", "user-lookup"])
-        self.assertEqual(slack["triggers"], [])
+        self.assertEqual(slack["triggers"], ["events"])
 
     def test_v2_catalog_filters(self):
         ids = lambda r: [p["id"] for p in r.json["providers"]]  # noqa: E731
@@ -90,7 +90,9 @@ class CatalogTest(PlugboardTestCase):
         self.assertEqual(actions["create-channel"]["parameters"]["properties"]["name"]["pattern"],
                          "^[a-z0-9][a-z0-9_-]*$")
         self.assertIs(actions["list-channels"]["idempotent"], True)
-        self.assertEqual(d["triggers"], [])
+        (events,) = d["triggers"]
+        self.assertEqual((events["slug"], events["kind"], events["name"]), ("events", "webhook", "Events API"))
+        self.assertIn("signing secret", events["description"])
 
     def test_unknown_provider_404(self):
         self.assertApiError(self.call("GET", "/api/v2/catalog/no-such-provider"), 404, "not_found")
