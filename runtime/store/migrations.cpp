@@ -469,6 +469,54 @@ CREATE TABLE trigger_seen (
 CREATE INDEX trigger_seen_age ON trigger_seen (subscription_id, seen_at);
 )sql";
 
+// Automations (an event type and conditions leading to an action) and their runs, the
+// durable work queue between an event and its execution: one run per automation and event
+// (the dispatcher may hand an event over twice), claimed with a lease like deliveries.
+// Executions remember the event that caused them.
+const char* const kAutomationsSql = R"sql(
+ALTER TABLE executions ADD COLUMN event_id TEXT NOT NULL DEFAULT '';
+CREATE TABLE automations (
+  id             TEXT PRIMARY KEY,
+  workspace_id   TEXT NOT NULL,
+  project_id     TEXT NOT NULL,
+  name           TEXT NOT NULL,
+  description    TEXT NOT NULL,
+  event_type     TEXT NOT NULL,
+  conditions     TEXT NOT NULL,
+  connection_id  TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  parameters     TEXT NOT NULL,
+  mappings       TEXT NOT NULL,
+  active         INTEGER NOT NULL,
+  last_run_at    TEXT NOT NULL,
+  last_status    TEXT NOT NULL,
+  last_error     TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL
+);
+CREATE INDEX automations_workspace ON automations (workspace_id, created_at);
+CREATE INDEX automations_event ON automations (workspace_id, event_type, active);
+CREATE TABLE automation_runs (
+  id               TEXT PRIMARY KEY,
+  automation_id    TEXT NOT NULL,
+  event_id         TEXT NOT NULL,
+  workspace_id     TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  next_attempt_at  TEXT NOT NULL,
+  execution_id     TEXT NOT NULL,
+  error_code       TEXT NOT NULL,
+  error_message    TEXT NOT NULL,
+  leased_by        TEXT NOT NULL,
+  lease_until      TEXT NOT NULL,
+  created_at       TEXT NOT NULL,
+  finished_at      TEXT NOT NULL,
+  UNIQUE (automation_id, event_id)
+);
+CREATE INDEX automation_runs_due ON automation_runs (status, next_attempt_at);
+CREATE INDEX automation_runs_log ON automation_runs (automation_id, created_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -481,6 +529,7 @@ const std::vector<Migration>& migrations() {
       {6, "connection user", kConnectionUserSql, kConnectionUserSql},
       {7, "events, webhooks, webhook deliveries", kEventsSqlite, kEventsPostgres},
       {8, "trigger subscriptions", kTriggersSql, kTriggersSql},
+      {9, "automations", kAutomationsSql, kAutomationsSql},
   };
   return all;
 }

@@ -117,6 +117,7 @@ struct Execution {
   std::string started_at;
   std::string parameters_json;  // capped by the caller
   std::string result_json;      // capped by the caller
+  std::string event_id;         // the event that caused it (automations); empty for API calls
 };
 
 // One audited change (seed 001's audit log): who made it (an API key, or the system), what
@@ -135,6 +136,46 @@ struct AuditEntry {
   std::string changes_json = "{}";
   std::string request_id;
   std::string created_at;
+};
+
+// An automation: when an event of event_type arrives and every condition holds, run an
+// action on a connection with parameters built from the event (mappings and templates).
+struct Automation {
+  std::string id;  // "aut_..."
+  std::string workspace_id;
+  std::string project_id;  // the connection's
+  std::string name;
+  std::string description;
+  std::string event_type;
+  std::string conditions_json = "[]";  // [{"field","operator","value"}]
+  std::string connection_id;
+  std::string action;
+  std::string parameters_json = "{}";  // may hold {{field}} templates
+  std::string mappings_json = "[]";    // [{"source","target","transform"}]
+  bool active = true;
+  std::string last_run_at;
+  std::string last_status;  // succeeded, failed, or "" before the first run
+  std::string last_error;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// One event handed to one automation: queued, then run (and retried) by any node.
+struct AutomationRun {
+  std::string id;  // "run_..."
+  std::string automation_id;
+  std::string event_id;
+  std::string workspace_id;
+  std::string status = "pending";  // pending, retrying, succeeded, failed
+  std::int64_t attempts = 0;
+  std::string next_attempt_at;
+  std::string execution_id;
+  std::string error_code;
+  std::string error_message;
+  std::string leased_by;
+  std::string lease_until;
+  std::string created_at;
+  std::string finished_at;
 };
 
 // A subscription to one provider trigger on one connection. For polling triggers next_run_at

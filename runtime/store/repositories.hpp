@@ -246,6 +246,34 @@ class TriggerRepository {
   virtual bool finish(const std::string& id, const std::string& node, const TriggerRunOutcome& outcome) = 0;
 };
 
+class AutomationRepository {
+ public:
+  virtual ~AutomationRepository() = default;
+  virtual void create(const Automation& a) = 0;
+  virtual std::optional<Automation> get(const std::string& id) = 0;
+  // Of one workspace, optionally narrowed to projects (empty: all), oldest first.
+  virtual std::vector<Automation> list(const std::string& workspace_id, const std::vector<std::string>& project_ids,
+                                       const Page& page) = 0;
+  virtual std::int64_t count(const std::string& workspace_id, const std::vector<std::string>& project_ids) = 0;
+  virtual void update(const Automation& a) = 0;  // NotFoundError
+  virtual bool remove(const std::string& id) = 0;  // its runs too
+  // The active automations of a workspace listening for an event type.
+  virtual std::vector<Automation> listening(const std::string& workspace_id, const std::string& event_type) = 0;
+  // Records how the latest run ended.
+  virtual void record_outcome(const std::string& id, const std::string& at, const std::string& status,
+                              const std::string& error) = 0;
+
+  // Queues a run unless this automation already has one for this event; true when queued.
+  virtual bool enqueue(const AutomationRun& run) = 0;
+  // Leases up to `limit` runs that are pending or retrying and due, as ClaimDue elsewhere.
+  virtual std::vector<AutomationRun> claim_due(const std::string& now, const std::string& node,
+                                               const std::string& lease_until, std::int64_t limit) = 0;
+  // Writes a run's outcome and frees its lease if `node` still holds it.
+  virtual bool finish(const AutomationRun& run, const std::string& node) = 0;
+  // Newest first.
+  virtual std::vector<AutomationRun> runs(const std::string& automation_id, std::int64_t limit) = 0;
+};
+
 // Events (events/event.hpp), stored before anyone hears of them and handed on in seq order.
 class EventRepository {
  public:
@@ -336,6 +364,7 @@ class Store {
   virtual OAuthStateRepository& oauth_states() = 0;
   virtual AuditRepository& audit() = 0;
   virtual TriggerRepository& triggers() = 0;
+  virtual AutomationRepository& automations() = 0;
   virtual EventRepository& events() = 0;
   virtual WebhookRepository& webhooks() = 0;
   virtual DeliveryRepository& deliveries() = 0;

@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, request_id, workspace_id, project_id, connection_id, provider, action, status, error_code,"
-    " duration_ms, started_at, parameters, result FROM executions ";
+    " duration_ms, started_at, parameters, result, event_id FROM executions ";
 
 Execution read_execution(const RecordSet& rs, std::size_t row) {
   Execution e;
@@ -34,6 +34,7 @@ Execution read_execution(const RecordSet& rs, std::size_t row) {
   e.started_at = text(rs, "started_at", row);
   e.parameters_json = text(rs, "parameters", row);
   e.result_json = text(rs, "result", row);
+  e.event_id = text(rs, "event_id", row);
   return e;
 }
 
@@ -50,8 +51,8 @@ void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch
     sqlite3_stmt* raw = nullptr;
     static constexpr const char* kInsert =
         "INSERT INTO executions (id, request_id, workspace_id, project_id, connection_id, provider, action,"
-        " status, error_code, duration_ms, started_at, parameters, result)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " status, error_code, duration_ms, started_at, parameters, result, event_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     if (sqlite3_prepare_v2(db, kInsert, -1, &raw, nullptr) != SQLITE_OK)
       throw StoreError(std::string("preparing insert: ") + sqlite3_errmsg(db));
     std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> st(raw, &sqlite3_finalize);
@@ -72,6 +73,7 @@ void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch
       text(11, e.started_at);
       text(12, e.parameters_json);
       text(13, e.result_json);
+      text(14, e.event_id);
       const int rc = sqlite3_step(st.get());
       if (rc != SQLITE_DONE) {
         const std::string msg = sqlite3_errmsg(db);

@@ -7,6 +7,7 @@
 #include "store/sqlite_event_repositories.hpp"
 #include "store/sqlite_oauth_state_repository.hpp"
 #include "store/sqlite_repositories.hpp"
+#include "store/sqlite_automation_repository.hpp"
 #include "store/sqlite_trigger_repository.hpp"
 
 #include <string>
@@ -30,6 +31,7 @@ class SqliteStore final : public Store {
   OAuthStateRepository& oauth_states() override { return oauth_states_; }
   AuditRepository& audit() override { return audit_; }
   TriggerRepository& triggers() override { return triggers_; }
+  AutomationRepository& automations() override { return automations_; }
   EventRepository& events() override { return events_; }
   WebhookRepository& webhooks() override { return webhooks_; }
   DeliveryRepository& deliveries() override { return deliveries_; }
@@ -49,6 +51,7 @@ class SqliteStore final : public Store {
   SqliteOAuthStateRepository oauth_states_{db_};
   SqliteAuditRepository audit_{db_};
   SqliteTriggerRepository triggers_{db_};
+  SqliteAutomationRepository automations_{db_};
   SqliteEventRepository events_{db_};
   SqliteWebhookRepository webhooks_{db_};
   SqliteDeliveryRepository deliveries_{db_};
