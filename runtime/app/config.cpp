@@ -54,7 +54,7 @@ void read_file(Config& c, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   check_keys(where, root, "",
              {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log",
-              "webhooks"});
+              "webhooks", "triggers", "automations"});
   if (auto s = root["server"]) {
     check_keys(where, s, "server",
                {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
@@ -141,6 +141,15 @@ void read_file(Config& c, const std::filesystem::path& file) {
       c.triggers.min_interval_seconds =
           scalar<std::int64_t>(where, t["min_interval_seconds"], "triggers.min_interval_seconds");
   }
+  if (auto a = root["automations"]) {
+    check_keys(where, a, "automations", {"workers", "max_attempts", "retry_delay_seconds"});
+    auto& o = c.automations;
+    if (a["workers"]) o.workers = scalar<int>(where, a["workers"], "automations.workers");
+    if (a["max_attempts"]) o.max_attempts = scalar<int>(where, a["max_attempts"], "automations.max_attempts");
+    if (a["retry_delay_seconds"])
+      o.retry_delay = std::chrono::seconds(
+          scalar<std::int64_t>(where, a["retry_delay_seconds"], "automations.retry_delay_seconds"));
+  }
   if (auto l = root["log"]) {
     check_keys(where, l, "log", {"level"});
     if (l["level"]) c.log_level = scalar<std::string>(where, l["level"], "log.level");
@@ -195,6 +204,13 @@ void read_env(Config& c) {
     c.triggers.workers = env_number<int>("PLUGBOARD_TRIGGERS_WORKERS", *v);
   if (auto v = env("PLUGBOARD_TRIGGERS_MIN_INTERVAL_SECONDS"))
     c.triggers.min_interval_seconds = env_number<std::int64_t>("PLUGBOARD_TRIGGERS_MIN_INTERVAL_SECONDS", *v);
+  if (auto v = env("PLUGBOARD_AUTOMATIONS_WORKERS"))
+    c.automations.workers = env_number<int>("PLUGBOARD_AUTOMATIONS_WORKERS", *v);
+  if (auto v = env("PLUGBOARD_AUTOMATIONS_MAX_ATTEMPTS"))
+    c.automations.max_attempts = env_number<int>("PLUGBOARD_AUTOMATIONS_MAX_ATTEMPTS", *v);
+  if (auto v = env("PLUGBOARD_AUTOMATIONS_RETRY_DELAY_SECONDS"))
+    c.automations.retry_delay =
+        std::chrono::seconds(env_number<std::int64_t>("PLUGBOARD_AUTOMATIONS_RETRY_DELAY_SECONDS", *v));
   if (auto v = env("PLUGBOARD_WEBHOOKS_WORKERS"))
     w.workers = env_number<int>("PLUGBOARD_WEBHOOKS_WORKERS", *v);
   if (auto v = env("PLUGBOARD_WEBHOOKS_DISABLE_AFTER_FAILURES"))
@@ -239,7 +255,14 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");
-  if (c.triggers.workers < 1 || c.triggers.workers > 64) throw ConfigError("triggers.workers must be from 1 to 64");
+  if (c.triggers.workers < 1 || c.triggers.workers > 64)
+    throw ConfigError("triggers.workers must be from 1 to 64");
+  if (c.automations.workers < 1 || c.automations.workers > 64)
+    throw ConfigError("automations.workers must be from 1 to 64");
+  if (c.automations.max_attempts < 1 || c.automations.max_attempts > 20)
+    throw ConfigError("automations.max_attempts must be from 1 to 20");
+  if (c.automations.retry_delay.count() < 0 || c.automations.retry_delay.count() > 86'400)
+    throw ConfigError("automations.retry_delay_seconds must be from 0 to 86400");
   if (c.triggers.min_interval_seconds < 1 || c.triggers.min_interval_seconds > 86'400)
     throw ConfigError("triggers.min_interval_seconds must be from 1 to 86400");
   if (c.webhooks.workers < 1 || c.webhooks.workers > 256)

@@ -60,16 +60,22 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
       std::make_unique<events::DeliveryWorker>(*store_, *webhooks_, *webhook_sender_, config_.webhooks);
   webhooks_->set_on_queued([this] { deliveries_->wake(); });
   webhook_consumer_ = std::make_unique<events::WebhookConsumer>(*store_, [this] { deliveries_->wake(); });
+  node_id_ = Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3);
+  automations_ = std::make_unique<events::AutomationService>(*store_, registry_, *connections_);
+  automation_runner_ = std::make_unique<events::AutomationRunner>(*store_, *execute_, config_.automations,
+                                                                  [this] { automation_loop_->wake(); });
+  automation_loop_ = std::make_unique<events::DueWorkLoop>(
+      "automation runs", [this] { return automation_runner_->run_due(node_id_, 1); },
+      config_.automations.workers);
   dispatcher_ = std::make_unique<events::Dispatcher>(*store_);
   // Every EventConsumer is added here, before serve() starts the dispatcher.
   dispatcher_->add_consumer(*webhook_consumer_);
+  dispatcher_->add_consumer(*automation_runner_);
   events_ = std::make_unique<events::EventService>(*store_, *tenancy_, [this] { dispatcher_->wake(); });
   triggers_ = std::make_unique<events::TriggerService>(*store_, *vault_, registry_, *connections_, *execute_,
                                                        *events_, config_.triggers);
-  // The lease owner's name: unique per process, readable in the table when debugging.
-  trigger_scheduler_ = std::make_unique<events::TriggerScheduler>(
-      *triggers_, Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3),
-      config_.triggers.workers);
+  trigger_loop_ = std::make_unique<events::DueWorkLoop>(
+      "trigger scheduler", [this] { return triggers_->run_due(node_id_, 1); }, config_.triggers.workers);
 }
 
 Runtime::~Runtime() { stop(); }
@@ -83,11 +89,23 @@ void Runtime::load_plugins() {
 }
 
 std::uint16_t Runtime::serve() {
-  http::Services services{registry_, *keys_,   *tenancy_, *integrations_, *connections_, *execute_,
-                          *audit_,   *tokens_, *oauth_,   *events_,       *webhooks_,     *triggers_,
-                          [this] { trigger_scheduler_->wake(); }};
+  http::Services services{registry_,
+                          *keys_,
+                          *tenancy_,
+                          *integrations_,
+                          *connections_,
+                          *execute_,
+                          *audit_,
+                          *tokens_,
+                          *oauth_,
+                          *events_,
+                          *webhooks_,
+                          *triggers_,
+                          [this] { trigger_loop_->wake(); },
+                          *automations_};
   // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
   deliveries_->start();
+  automation_loop_->start();
   dispatcher_->start();
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
@@ -95,7 +113,7 @@ std::uint16_t Runtime::serve() {
                                ? config_.public_url
                                : "http://" + config_.server.host + ":" + std::to_string(server_->port());
   triggers_->set_public_url(base);
-  trigger_scheduler_->start();  // after the hook URL is known: renewals hand it to providers
+  trigger_loop_->start();  // after the hook URL is known: renewals hand it to providers
   oauth_->set_callback_url(base + "/api/v2/oauth/callback");
   return server_->port();
 }
@@ -105,8 +123,9 @@ void Runtime::stop() {
     server_->stop();
     server_.reset();
   }
-  if (trigger_scheduler_) trigger_scheduler_->stop();
+  if (trigger_loop_) trigger_loop_->stop();
   if (dispatcher_) dispatcher_->stop();
+  if (automation_loop_) automation_loop_->stop();
   if (deliveries_) deliveries_->stop();
   if (log_) log_->flush();
 }

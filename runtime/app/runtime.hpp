@@ -7,10 +7,12 @@
 #include "auth/api_key_service.hpp"
 #include "auth/audit_service.hpp"
 #include "auth/tenancy_service.hpp"
+#include "events/automation_runner.hpp"
+#include "events/automation_service.hpp"
 #include "events/delivery_worker.hpp"
 #include "events/dispatcher.hpp"
+#include "events/due_work_loop.hpp"
 #include "events/event_service.hpp"
-#include "events/trigger_scheduler.hpp"
 #include "events/trigger_service.hpp"
 #include "events/webhook_consumer.hpp"
 #include "events/webhook_sender.hpp"
@@ -72,9 +74,16 @@ class Runtime {
   std::unique_ptr<events::WebhookConsumer> webhook_consumer_;
   std::unique_ptr<events::Dispatcher> dispatcher_;
   std::unique_ptr<events::EventService> events_;
-  // Provider triggers publish into events_; trigger_scheduler_ runs their polls and renewals.
+  // Provider triggers publish into events_; trigger_loop_ runs their polls and renewals.
   std::unique_ptr<events::TriggerService> triggers_;
-  std::unique_ptr<events::TriggerScheduler> trigger_scheduler_;
+  std::unique_ptr<events::DueWorkLoop> trigger_loop_;
+  // Automations: automation_runner_ is an event consumer queueing runs, which
+  // automation_loop_ executes.
+  std::unique_ptr<events::AutomationService> automations_;
+  std::unique_ptr<events::AutomationRunner> automation_runner_;
+  std::unique_ptr<events::DueWorkLoop> automation_loop_;
+  // Names this process as the holder of leases: unique per process, readable when debugging.
+  std::string node_id_;
   std::unique_ptr<http::Server> server_;
 };
 

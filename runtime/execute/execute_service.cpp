@@ -176,7 +176,6 @@ ExecuteResult ExecuteService::execute(ExecuteRequest req) {
   return invoke(req, *plugin, *action, conn);
 }
 
-
 void ExecuteService::prepare_call(pb_call& call, const plugins::Manifest& m, const ResolvedConnection& conn,
                                   std::string_view request_id) const {
   auto base = options_.base_urls.find(m.id);
@@ -334,6 +333,7 @@ ExecuteResult ExecuteService::invoke(ExecuteRequest& req, const plugins::LoadedP
   store::Execution e;
   e.id = result.execution_id;
   e.request_id = req.request_id;
+  e.event_id = req.event_id;
   e.workspace_id = req.workspace_id;
   e.project_id = req.project_id;
   e.connection_id = conn.record.id;

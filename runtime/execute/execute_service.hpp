@@ -28,7 +28,8 @@ struct ExecuteRequest {
   std::string project_id;
   std::string connection_id;
   std::string action;
-  std::string user_id;  // who the client acts for; required by connections of per-user integrations
+  std::string user_id;   // who the client acts for; required by connections of per-user integrations
+  std::string event_id;  // the event an automation ran this for; recorded with the execution
   boost::json::object parameters;
   std::size_t parameters_size_hint = 0;  // the request body's size: serializing reserves it once
 };
@@ -66,7 +67,7 @@ struct TriggerCall {
   std::string connection_id;
   std::string request_id;
   TriggerHook hook = TriggerHook::poll;
-  std::string request_json;     // webhook: the inbound request as the plugin receives it
+  std::string request_json;       // webhook: the inbound request as the plugin receives it
   TriggerScope* scope = nullptr;  // required: the subscription; state_set stages into it
 };
 

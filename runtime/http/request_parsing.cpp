@@ -1,5 +1,6 @@
 #include "http/request_parsing.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace plugboard::http {
@@ -50,6 +51,19 @@ std::optional<boost::json::object> opt_object(const boost::json::object& o, cons
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (!v->is_object()) throw ServiceError::invalid(field, std::string(field) + " must be an object");
   return v->get_object();
+}
+
+std::optional<bool> opt_bool(const boost::json::object& o, const char* field) {
+  const auto* v = o.if_contains(field);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_bool()) throw ServiceError::invalid(field, std::string(field) + " must be true or false");
+  return v->get_bool();
+}
+
+void reject_unknown(const boost::json::object& body, std::initializer_list<const char*> known) {
+  for (const auto& kv : body)
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return kv.key() == k; }))
+      throw ServiceError::invalid(std::string(kv.key()), "unknown field " + std::string(kv.key()));
 }
 
 namespace {

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ std::string req_string(const boost::json::object& o, const char* field, std::siz
 // Optional list of strings.
 std::vector<std::string> opt_strings(const boost::json::object& o, const char* field,
                                      const std::string& where);
+// Optional boolean.
+std::optional<bool> opt_bool(const boost::json::object& o, const char* field);
+// validation_error naming the first field of `body` not in `known`.
+void reject_unknown(const boost::json::object& body, std::initializer_list<const char*> known);
 // Optional object.
 std::optional<boost::json::object> opt_object(const boost::json::object& o, const char* field);
 

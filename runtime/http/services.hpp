@@ -4,11 +4,12 @@
 #include "auth/api_key_service.hpp"
 #include "auth/audit_service.hpp"
 #include "auth/tenancy_service.hpp"
+#include "events/automation_service.hpp"
 #include "events/event_service.hpp"
+#include "events/trigger_service.hpp"
 #include "events/webhook_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
-#include "events/trigger_service.hpp"
 #include "execute/oauth_service.hpp"
 #include "plugins/registry_handle.hpp"
 
@@ -30,6 +31,7 @@ struct Services {
   events::WebhookService& webhooks;
   events::TriggerService& triggers;
   std::function<void()> trigger_due;  // wakes the trigger scheduler
+  events::AutomationService& automations;
 };
 
 class Router;
@@ -47,5 +49,6 @@ void add_audit_routes(Router& r, Services& s);
 void add_event_routes(Router& r, Services& s);
 void add_webhook_routes(Router& r, Services& s);
 void add_trigger_routes(Router& r, Services& s);
+void add_automation_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http

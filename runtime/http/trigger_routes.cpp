@@ -14,12 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-void reject_unknown(const json::object& body, std::initializer_list<const char*> known) {
-  for (const auto& kv : body)
-    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return kv.key() == k; }))
-      throw ServiceError::invalid(std::string(kv.key()), "unknown field");
-}
-
 std::optional<std::int64_t> opt_int(const json::object& body, const char* field) {
   const auto* v = body.if_contains(field);
   if (v == nullptr || v->is_null()) return std::nullopt;
@@ -111,7 +105,8 @@ void add_trigger_routes(Router& r, Services& s) {
       std::string type = "text/plain; charset=utf-8";
       for (const auto& [k, v] : answer.headers) {
         std::string lower = k;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         if (lower == "content-type")
           type = v;
         else if (lower != "content-length" && lower != "transfer-encoding" && lower != "connection")

@@ -484,6 +484,7 @@ CREATE TABLE automations (
   event_type     TEXT NOT NULL,
   conditions     TEXT NOT NULL,
   connection_id  TEXT NOT NULL,
+  user_id        TEXT NOT NULL,
   action         TEXT NOT NULL,
   parameters     TEXT NOT NULL,
   mappings       TEXT NOT NULL,

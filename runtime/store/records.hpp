@@ -149,6 +149,7 @@ struct Automation {
   std::string event_type;
   std::string conditions_json = "[]";  // [{"field","operator","value"}]
   std::string connection_id;
+  std::string user_id;  // whom the action runs for, on connections of per-user integrations
   std::string action;
   std::string parameters_json = "{}";  // may hold {{field}} templates
   std::string mappings_json = "[]";    // [{"source","target","transform"}]

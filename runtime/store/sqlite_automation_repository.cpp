@@ -12,11 +12,13 @@ using Poco::Data::Statement;
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, workspace_id, project_id, name, description, event_type, conditions, connection_id, action,"
-    " parameters, mappings, active, last_run_at, last_status, last_error, created_at, updated_at FROM automations ";
+    "SELECT id, workspace_id, project_id, name, description, event_type, conditions, connection_id, user_id,"
+    " action, parameters, mappings, active, last_run_at, last_status, last_error, created_at, updated_at "
+    "FROM automations ";
 
 constexpr const char* kRunColumns =
-    "SELECT id, automation_id, event_id, workspace_id, status, attempts, next_attempt_at, execution_id, error_code,"
+    "SELECT id, automation_id, event_id, workspace_id, status, attempts, next_attempt_at, execution_id, "
+    "error_code,"
     " error_message, leased_by, lease_until, created_at, finished_at FROM automation_runs ";
 
 Automation read_automation(const RecordSet& rs, std::size_t row) {
@@ -29,6 +31,7 @@ Automation read_automation(const RecordSet& rs, std::size_t row) {
   a.event_type = text(rs, "event_type", row);
   a.conditions_json = text(rs, "conditions", row);
   a.connection_id = text(rs, "connection_id", row);
+  a.user_id = text(rs, "user_id", row);
   a.action = text(rs, "action", row);
   a.parameters_json = text(rs, "parameters", row);
   a.mappings_json = text(rs, "mappings", row);
@@ -60,7 +63,8 @@ AutomationRun read_run(const RecordSet& rs, std::size_t row) {
   return r;
 }
 
-std::string where_workspace(Statement& st, const std::string& workspace_id, const std::vector<std::string>& projects) {
+std::string where_workspace(Statement& st, const std::string& workspace_id,
+                            const std::vector<std::string>& projects) {
   std::string sql = "WHERE workspace_id = ?";
   st.addBind(useRef(workspace_id));
   if (!projects.empty()) {
@@ -78,12 +82,14 @@ void SqliteAutomationRepository::create(const Automation& a) {
   db_.run("creating automation", [&](Session& s) {
     Poco::Int64 active = a.active ? 1 : 0;
     s << "INSERT INTO automations (id, workspace_id, project_id, name, description, event_type, conditions,"
-         " connection_id, action, parameters, mappings, active, last_run_at, last_status, last_error, created_at,"
-         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         " connection_id, user_id, action, parameters, mappings, active, last_run_at, last_status, "
+         "last_error,"
+         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         useRef(a.id), useRef(a.workspace_id), useRef(a.project_id), useRef(a.name), useRef(a.description),
-        useRef(a.event_type), useRef(a.conditions_json), useRef(a.connection_id), useRef(a.action),
-        useRef(a.parameters_json), useRef(a.mappings_json), use(active), useRef(a.last_run_at),
-        useRef(a.last_status), useRef(a.last_error), useRef(a.created_at), useRef(a.updated_at), now;
+        useRef(a.event_type), useRef(a.conditions_json), useRef(a.connection_id), useRef(a.user_id),
+        useRef(a.action), useRef(a.parameters_json), useRef(a.mappings_json), use(active),
+        useRef(a.last_run_at), useRef(a.last_status), useRef(a.last_error), useRef(a.created_at),
+        useRef(a.updated_at), now;
   });
 }
 
@@ -123,11 +129,13 @@ void SqliteAutomationRepository::update(const Automation& a) {
   db_.run("updating automation", [&](Session& s) {
     Poco::Int64 active = a.active ? 1 : 0;
     Statement st(s);
-    st << "UPDATE automations SET name = ?, description = ?, event_type = ?, conditions = ?, connection_id = ?,"
-          " project_id = ?, action = ?, parameters = ?, mappings = ?, active = ?, updated_at = ? WHERE id = ?",
+    st << "UPDATE automations SET name = ?, description = ?, event_type = ?, conditions = ?, connection_id = "
+          "?,"
+          " user_id = ?, project_id = ?, action = ?, parameters = ?, mappings = ?, active = ?, updated_at = "
+          "? WHERE id = ?",
         useRef(a.name), useRef(a.description), useRef(a.event_type), useRef(a.conditions_json),
-        useRef(a.connection_id), useRef(a.project_id), useRef(a.action), useRef(a.parameters_json),
-        useRef(a.mappings_json), use(active), useRef(a.updated_at), useRef(a.id);
+        useRef(a.connection_id), useRef(a.user_id), useRef(a.project_id), useRef(a.action),
+        useRef(a.parameters_json), useRef(a.mappings_json), use(active), useRef(a.updated_at), useRef(a.id);
     if (st.execute() == 0) throw NotFoundError("automation " + a.id);
   });
 }
@@ -148,7 +156,8 @@ std::vector<Automation> SqliteAutomationRepository::listening(const std::string&
                                                               const std::string& event_type) {
   return db_.run("finding automations for an event", [&](Session& s) {
     Statement st(s);
-    st << std::string(kColumns) + "WHERE workspace_id = ? AND event_type = ? AND active = 1 ORDER BY created_at, id",
+    st << std::string(kColumns) +
+              "WHERE workspace_id = ? AND event_type = ? AND active = 1 ORDER BY created_at, id",
         useRef(workspace_id), useRef(event_type);
     return select_rows(st, read_automation);
   });
@@ -166,7 +175,8 @@ bool SqliteAutomationRepository::enqueue(const AutomationRun& r) {
   return db_.run("queueing automation run", [&](Session& s) {
     Poco::Int64 attempts = r.attempts;
     Statement st(s);
-    st << "INSERT OR IGNORE INTO automation_runs (id, automation_id, event_id, workspace_id, status, attempts,"
+    st << "INSERT OR IGNORE INTO automation_runs (id, automation_id, event_id, workspace_id, status, "
+          "attempts,"
           " next_attempt_at, execution_id, error_code, error_message, leased_by, lease_until, created_at,"
           " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         useRef(r.id), useRef(r.automation_id), useRef(r.event_id), useRef(r.workspace_id), useRef(r.status),
@@ -177,8 +187,10 @@ bool SqliteAutomationRepository::enqueue(const AutomationRun& r) {
   });
 }
 
-std::vector<AutomationRun> SqliteAutomationRepository::claim_due(const std::string& at, const std::string& node,
-                                                                 const std::string& lease_until, std::int64_t limit) {
+std::vector<AutomationRun> SqliteAutomationRepository::claim_due(const std::string& at,
+                                                                 const std::string& node,
+                                                                 const std::string& lease_until,
+                                                                 std::int64_t limit) {
   return db_.run("claiming automation runs", [&](Session& s) {
     SqliteTransaction tx(s);  // IMMEDIATE: no two claimers see the same free row
     Statement select(s);
@@ -206,13 +218,14 @@ bool SqliteAutomationRepository::finish(const AutomationRun& r, const std::strin
     st << "UPDATE automation_runs SET status = ?, attempts = ?, next_attempt_at = ?, execution_id = ?,"
           " error_code = ?, error_message = ?, finished_at = ?, leased_by = '', lease_until = ''"
           " WHERE id = ? AND leased_by = ?",
-        useRef(r.status), use(attempts), useRef(r.next_attempt_at), useRef(r.execution_id), useRef(r.error_code),
-        useRef(r.error_message), useRef(r.finished_at), useRef(r.id), useRef(node);
+        useRef(r.status), use(attempts), useRef(r.next_attempt_at), useRef(r.execution_id),
+        useRef(r.error_code), useRef(r.error_message), useRef(r.finished_at), useRef(r.id), useRef(node);
     return st.execute() > 0;
   });
 }
 
-std::vector<AutomationRun> SqliteAutomationRepository::runs(const std::string& automation_id, std::int64_t limit) {
+std::vector<AutomationRun> SqliteAutomationRepository::runs(const std::string& automation_id,
+                                                            std::int64_t limit) {
   return db_.run("listing automation runs", [&](Session& s) {
     Statement st(s);
     Poco::Int64 n = limit;

@@ -1,20 +1,22 @@
-#include "events/trigger_scheduler.hpp"
+#include "events/due_work_loop.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace plugboard::events {
 
-TriggerScheduler::TriggerScheduler(TriggerService& triggers, std::string node, int workers,
-                                   std::chrono::milliseconds tick)
-    : triggers_(triggers), node_(std::move(node)), workers_(std::max(1, workers)), tick_(tick) {}
+DueWorkLoop::DueWorkLoop(std::string name, std::function<std::size_t()> run_one, int workers,
+                         std::chrono::milliseconds tick)
+    : name_(std::move(name)), run_one_(std::move(run_one)), workers_(std::max(1, workers)), tick_(tick) {}
 
-TriggerScheduler::~TriggerScheduler() { stop(); }
+DueWorkLoop::~DueWorkLoop() { stop(); }
 
-void TriggerScheduler::start() {
+void DueWorkLoop::start() {
   for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { loop(); });
 }
 
-void TriggerScheduler::stop() {
+void DueWorkLoop::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -25,7 +27,7 @@ void TriggerScheduler::stop() {
   threads_.clear();
 }
 
-void TriggerScheduler::wake() {
+void DueWorkLoop::wake() {
   {
     std::lock_guard lock(mutex_);
     ++wakes_;
@@ -33,7 +35,7 @@ void TriggerScheduler::wake() {
   cv_.notify_all();
 }
 
-void TriggerScheduler::loop() {
+void DueWorkLoop::loop() {
   std::uint64_t seen_wakes = 0;
   for (;;) {
     {
@@ -43,9 +45,9 @@ void TriggerScheduler::loop() {
     }
     std::size_t ran = 0;
     try {
-      ran = triggers_.run_due(node_, 1);  // one at a time, so the other workers share the rest
+      ran = run_one_();  // one at a time, so the other workers share the rest
     } catch (const std::exception& e) {
-      spdlog::error("trigger scheduler: {}", e.what());
+      spdlog::error("{}: {}", name_, e.what());
     }
     if (ran > 0) continue;
     std::unique_lock lock(mutex_);
