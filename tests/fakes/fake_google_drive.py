@@ -45,6 +45,7 @@ Control endpoints for the test harness (no auth):
     POST /_fake/files           {"name", "parents": [...], "mimeType"?, "content"?, "count"?, "trashed"?}:
                                 creates files as a user would in the Drive UI (count of them, named
                                 name-000, name-001, … when count is given), each a change
+    POST /_fake/update          {"id", "name"?, "description"?, "parents"?}: edits or moves a file (a change)
     POST /_fake/trash           {"id"}: moves a file to the trash (a change with trashed: true)
     POST /_fake/remove          {"id"}: deletes a file for good (a change with removed: true)
     POST /_fake/fail            {"count": N, "status": 429|500|503, "retry_after": 1, "path": "..."}:
@@ -54,7 +55,7 @@ Control endpoints for the test harness (no auth):
     POST /_fake/ratelimit       the same with status 429
     POST /_fake/short_ack       {"count": N}: the next N resumable chunks are only half taken
                                 (the 308's Range acknowledges fewer bytes than were sent)
-Seeded: folder "fold_reports" ("Reports") holding 25 files report-00.txt … report-24.txt, and a
+Seeded (created 2024-01-15, long before any test): folder "fold_reports" ("Reports") holding 25 files report-00.txt … report-24.txt, and a
 Google Doc "doc_notes" (which has no content to download).
 """
 
@@ -76,6 +77,7 @@ USER = {"kind": "drive#user", "displayName": "Ada Lovelace", "emailAddress": "ad
         "photoLink": "https://lh3.googleusercontent.com/a/default-user"}
 FOLDER = "application/vnd.google-apps.folder"
 CHUNK_GRANULARITY = 256 * 1024
+SEEDED_AT = "2024-01-15T10:30:00.000Z"  # the seeded files are old; what the API creates is stamped now
 RECORD_LIMIT = 64 * 1024
 
 
@@ -143,20 +145,22 @@ class Drive:
         self.changes = []    # the change log: {"fileId", "time", "removed"}; change n is changes[n - 1]
         self.refresh_tokens = set()
         self.refreshed = 0
-        self.add("fold_reports", "Reports", FOLDER, [], None)
+        self.add("fold_reports", "Reports", FOLDER, [], None, created=SEEDED_AT)
         for n in range(25):
-            self.add(None, f"report-{n:02d}.txt", "text/plain", ["fold_reports"], f"report {n}\n".encode())
-        self.add("doc_notes", "Notes", "application/vnd.google-apps.document", [], None)
+            self.add(None, f"report-{n:02d}.txt", "text/plain", ["fold_reports"], f"report {n}\n".encode(),
+                     created=SEEDED_AT)
+        self.add("doc_notes", "Notes", "application/vnd.google-apps.document", [], None, created=SEEDED_AT)
 
     def new_id(self):
         fid = f"file_{self.next_id:06d}_{uuid.uuid4().hex[:8]}"
         self.next_id += 1
         return fid
 
-    def add(self, fid, name, mime, parents, content, description=None):
+    def add(self, fid, name, mime, parents, content, description=None, created=None):
         fid = fid or self.new_id()
+        created = created or now()
         meta = {"kind": "drive#file", "id": fid, "name": name, "mimeType": mime,
-                "parents": parents or ["root"], "createdTime": now(), "modifiedTime": now(),
+                "parents": parents or ["root"], "createdTime": created, "modifiedTime": created,
                 "trashed": False,
                 "owners": [{"kind": "drive#user", "displayName": USER["displayName"],
                             "emailAddress": USER["emailAddress"], "me": True}]}
@@ -367,6 +371,16 @@ class Handler(BaseHTTPRequestHandler):
                         meta["trashed"] = True
                     made.append(meta)
                 return self.send(200, {"files": made})
+            if path == "/_fake/update" and self.command == "POST":
+                meta = STATE.files.get(args.get("id"))
+                if meta is None:
+                    return self.send(404, {"error": f"no file {args.get('id')}"})
+                for key in ("name", "description", "parents"):
+                    if key in args:
+                        meta[key] = args[key]
+                meta["modifiedTime"] = now()
+                STATE.changed(meta["id"])
+                return self.send(200, {"file": meta})
             if path in ("/_fake/trash", "/_fake/remove") and self.command == "POST":
                 fid = args.get("id")
                 if fid not in STATE.files:

@@ -5,7 +5,7 @@ standing for the client's endpoint (an outbound webhook subscribed to google_dri
 
 Covers: the first poll takes a start page token (no backfill); files uploaded through the execute
 endpoint or made at the fake become one event each; other folders, folders, trashed and removed
-files are skipped; changes.list is paged through nextPageToken; the cursor survives a restart of
+files, and edits or moves of older files are skipped; changes.list is paged through nextPageToken; the cursor survives a restart of
 plugboard (no second start token, no repeated event); Google's 429 with Retry-After is waited
 out; an expired OAuth token is refreshed; a failing poll shows on the subscription."""
 
@@ -139,6 +139,8 @@ class GoogleDriveTriggerTest(PlugboardTestCase):
         self.execute(self.conn["id"], "create-folder", {"name": "Sub", "parentFolderId": FOLDER})  # a folder
         self.drive.control("POST", "/_fake/remove", {"id": self.drive_ids("report-03.txt")})  # removed
         self.drive.control("POST", "/_fake/trash", {"id": self.drive_ids("report-04.txt")})   # old file trashed
+        self.drive.control("POST", "/_fake/update", {"id": self.drive_ids("report-05.txt"), "name": "renamed.txt"})  # edited
+        self.drive.control("POST", "/_fake/update", {"id": "doc_notes", "parents": [FOLDER]})  # an old file moved in
         self.rx.wait_for(self.path, 1)
         self.settle()
         events = self.events()
