@@ -70,8 +70,8 @@ std::string messages_resource(const json::object& config) {
 plugboard::HttpResponse send(const plugboard::Context& ctx, std::string method, std::string url,
                              const json::object* body) {
   plugboard::HttpRequest req =
-      body != nullptr ? plugboard::HttpRequest::post_json(std::move(url), *body) : plugboard::HttpRequest{};
-  if (body == nullptr) req.url = std::move(url);
+      body != nullptr ? plugboard::HttpRequest::post_json({}, *body) : plugboard::HttpRequest{};
+  req.url = std::move(url);
   req.method = std::move(method);
   req.headers["Accept"] = "application/json";
   return ctx.http(req);
