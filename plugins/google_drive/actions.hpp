@@ -6,6 +6,8 @@
 
 #include <plugboard/sdk.hpp>
 
+#include <vector>
+
 namespace google_drive {
 
 namespace json = boost::json;
@@ -29,5 +31,9 @@ json::value download_file(plugboard::Context& ctx, const json::object& params);
 
 // GET /drive/v3/about?fields=user -> {user_info: {email, name, permission_id?, photo_link?}}
 json::object test_connection(plugboard::Context& ctx);
+
+// The new-file polling trigger (Changes API): the cursor lives in ctx.state(), so the handler
+// holds nothing between calls either.
+std::vector<plugboard::TriggerEvent> poll_new_files(plugboard::Context& ctx, const json::object& config);
 
 }  // namespace google_drive

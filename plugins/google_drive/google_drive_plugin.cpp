@@ -30,7 +30,8 @@ plugboard::Plugin make_google_drive_plugin() {
       .action("list-files", &google_drive::list_files)
       .action("create-folder", &google_drive::create_folder)
       .action("download-file", &google_drive::download_file)
-      .test_connection(&google_drive::test_connection);
+      .test_connection(&google_drive::test_connection)
+      .polling_trigger("new-file", &google_drive::poll_new_files);
   return p;
 }
 

@@ -23,4 +23,11 @@ json::value list_channels(plugboard::Context& ctx, const json::object& params);
 // GET /me -> {user_info: {email, name, id}}; webhook mode: {user_info: {mode, host}} without a request.
 json::object test_connection(plugboard::Context& ctx);
 
+// The channel-message trigger (Graph change notifications), in channel_message_trigger.cpp:
+// register or renew the Graph subscription -> {expires_at}; remove it; verify and turn one
+// notification request into events. The Graph subscription lives in the trigger's state.
+json::object subscribe_channel_messages(plugboard::Context& ctx);
+void unsubscribe_channel_messages(plugboard::Context& ctx);
+plugboard::WebhookResult channel_message_hook(plugboard::Context& ctx, const plugboard::WebhookRequest& req);
+
 }  // namespace teams

@@ -12,7 +12,9 @@ plugboard::Plugin make_teams_plugin() {
   p.action("send-teams-message", &teams::send_message)
       .action("list-teams", &teams::list_teams)
       .action("list-channels", &teams::list_channels)
-      .test_connection(&teams::test_connection);
+      .test_connection(&teams::test_connection)
+      .webhook_trigger("channel-message", &teams::channel_message_hook, &teams::subscribe_channel_messages,
+                       &teams::unsubscribe_channel_messages);
   return p;
 }
 

@@ -15,6 +15,18 @@ Serves the paths and methods the Google Drive plugin calls, the way Google does:
     POST /upload/drive/v3/files?uploadType=resumable         opens a session: 200 + Location
     PUT  <Location> (…&upload_id=…) with Content-Range       308 + Range until the last byte,
                                                              then 200 with the file resource
+    GET  /drive/v3/changes/startPageToken                   {"kind", "startPageToken"}: the next change
+    GET  /drive/v3/changes?pageToken=&pageSize=&includeRemoved=&fields=
+                                                             changes.list: the changes from the token on,
+                                                             pageSize (default 100, at most 1000) per page
+                                                             with nextPageToken, and newStartPageToken on
+                                                             the last page; 400 for a missing or unknown
+                                                             pageToken, as Google answers
+    POST /token                                             Google's token endpoint (refresh_token grant),
+                                                             so an expired OAuth2 token can be refreshed
+
+Every created or changed file is appended to a change log (a change: changeType "file", fileId,
+time, removed, and the file resource as it is now), which is what the Changes API pages through.
 
 Requests must carry "Authorization: Bearer <token>"; otherwise (or with a token marked expired)
 the answer is Google's 401 UNAUTHENTICATED body. Errors use Google's body:
@@ -26,7 +38,16 @@ Control endpoints for the test harness (no auth):
                                 replaced by their length and sha256)
     GET  /_fake/files           every stored file: metadata plus size and sha256 of its content
     POST /_fake/reset           back to the seeded state; forgets requests and failures
-    POST /_fake/tokens          {"accept": [...], "expired": [...], "accept_prefix": "..."}
+    POST /_fake/tokens          {"accept": [...], "expired": [...], "accept_prefix": "...", "refresh": [...]}:
+                                further access tokens, expired ones (401), and refresh tokens that
+                                POST /token honours (it answers {"access_token": "ya29.refreshed-<n>",
+                                "expires_in": 3599, ...} and accepts that token from then on)
+    POST /_fake/files           {"name", "parents": [...], "mimeType"?, "content"?, "count"?, "trashed"?}:
+                                creates files as a user would in the Drive UI (count of them, named
+                                name-000, name-001, … when count is given), each a change
+    POST /_fake/update          {"id", "name"?, "description"?, "parents"?}: edits or moves a file (a change)
+    POST /_fake/trash           {"id"}: moves a file to the trash (a change with trashed: true)
+    POST /_fake/remove          {"id"}: deletes a file for good (a change with removed: true)
     POST /_fake/fail            {"count": N, "status": 429|500|503, "retry_after": 1, "path": "..."}:
                                 the next N API requests (whose path contains `path`, when given)
                                 answer that status with Google's body (429 RESOURCE_EXHAUSTED,
@@ -34,7 +55,7 @@ Control endpoints for the test harness (no auth):
     POST /_fake/ratelimit       the same with status 429
     POST /_fake/short_ack       {"count": N}: the next N resumable chunks are only half taken
                                 (the 308's Range acknowledges fewer bytes than were sent)
-Seeded: folder "fold_reports" ("Reports") holding 25 files report-00.txt … report-24.txt, and a
+Seeded (created 2024-01-15, long before any test): folder "fold_reports" ("Reports") holding 25 files report-00.txt … report-24.txt, and a
 Google Doc "doc_notes" (which has no content to download).
 """
 
@@ -44,6 +65,7 @@ import json
 import re
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
@@ -55,6 +77,7 @@ USER = {"kind": "drive#user", "displayName": "Ada Lovelace", "emailAddress": "ad
         "photoLink": "https://lh3.googleusercontent.com/a/default-user"}
 FOLDER = "application/vnd.google-apps.folder"
 CHUNK_GRANULARITY = 256 * 1024
+SEEDED_AT = "2024-01-15T10:30:00.000Z"  # the seeded files are old; what the API creates is stamped now
 RECORD_LIMIT = 64 * 1024
 
 
@@ -95,7 +118,8 @@ def forced(status, retry_after):
 
 
 def now():
-    return "2024-01-15T10:30:00.000Z"
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
 class Drive:
@@ -118,21 +142,28 @@ class Drive:
         self.failures = []   # [(status, retry_after, path substring or None)]
         self.short_acks = 0
         self.next_id = 1
-        self.add("fold_reports", "Reports", FOLDER, [], None)
+        self.changes = []    # the change log: {"fileId", "time", "removed"}; change n is changes[n - 1]
+        self.refresh_tokens = set()
+        self.refreshed = 0
+        self.add("fold_reports", "Reports", FOLDER, [], None, created=SEEDED_AT)
         for n in range(25):
-            self.add(None, f"report-{n:02d}.txt", "text/plain", ["fold_reports"], f"report {n}\n".encode())
-        self.add("doc_notes", "Notes", "application/vnd.google-apps.document", [], None)
+            self.add(None, f"report-{n:02d}.txt", "text/plain", ["fold_reports"], f"report {n}\n".encode(),
+                     created=SEEDED_AT)
+        self.add("doc_notes", "Notes", "application/vnd.google-apps.document", [], None, created=SEEDED_AT)
 
     def new_id(self):
         fid = f"file_{self.next_id:06d}_{uuid.uuid4().hex[:8]}"
         self.next_id += 1
         return fid
 
-    def add(self, fid, name, mime, parents, content, description=None):
+    def add(self, fid, name, mime, parents, content, description=None, created=None):
         fid = fid or self.new_id()
+        created = created or now()
         meta = {"kind": "drive#file", "id": fid, "name": name, "mimeType": mime,
-                "parents": parents or ["root"], "createdTime": now(), "modifiedTime": now(),
-                "trashed": False}
+                "parents": parents or ["root"], "createdTime": created, "modifiedTime": created,
+                "trashed": False,
+                "owners": [{"kind": "drive#user", "displayName": USER["displayName"],
+                            "emailAddress": USER["emailAddress"], "me": True}]}
         if mime == FOLDER:
             meta["webViewLink"] = f"https://drive.google.com/drive/folders/{fid}"
         else:
@@ -145,7 +176,11 @@ class Drive:
             self.contents[fid] = bytes(content)
         self.files[fid] = meta
         self.order.append(fid)
+        self.changed(fid)
         return meta
+
+    def changed(self, fid, removed=False):
+        self.changes.append({"fileId": fid, "time": now(), "removed": removed})
 
     def get(self, fid):
         if fid not in self.files:
@@ -278,6 +313,8 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if url.path.startswith("/_fake/"):
             return self.control(url.path, raw)
+        if url.path == "/token" and self.command == "POST":
+            return self.token_endpoint(raw)
         record = {"method": self.command, "path": self.path, "headers": dict(self.headers),
                   "body_length": len(raw), "body_sha256": hashlib.sha256(raw).hexdigest()}
         if len(raw) <= RECORD_LIMIT:
@@ -314,6 +351,7 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/tokens" and self.command == "POST":
                 STATE.accepted.update(args.get("accept", []))
                 STATE.expired.update(args.get("expired", []))
+                STATE.refresh_tokens.update(args.get("refresh", []))
                 if "accept_prefix" in args:
                     STATE.accept_prefix = args["accept_prefix"]
                 return self.send(200, {"ok": True})
@@ -321,6 +359,40 @@ class Handler(BaseHTTPRequestHandler):
                 status = 429 if path == "/_fake/ratelimit" else int(args.get("status", 503))
                 STATE.failures += [(status, int(args.get("retry_after", 1)), args.get("path"))] * int(args.get("count", 1))
                 return self.send(200, {"ok": True, "pending": len(STATE.failures)})
+            if path == "/_fake/files" and self.command == "POST":
+                count = args.get("count")
+                made = []
+                for n in range(count if count is not None else 1):
+                    name = args.get("name", "Untitled") + (f"-{n:03d}" if count is not None else "")
+                    content = args.get("content", "").encode()
+                    meta = STATE.add(None, name, args.get("mimeType", "text/plain"), args.get("parents"),
+                                     None if args.get("mimeType") == FOLDER else content)
+                    if args.get("trashed"):
+                        meta["trashed"] = True
+                    made.append(meta)
+                return self.send(200, {"files": made})
+            if path == "/_fake/update" and self.command == "POST":
+                meta = STATE.files.get(args.get("id"))
+                if meta is None:
+                    return self.send(404, {"error": f"no file {args.get('id')}"})
+                for key in ("name", "description", "parents"):
+                    if key in args:
+                        meta[key] = args[key]
+                meta["modifiedTime"] = now()
+                STATE.changed(meta["id"])
+                return self.send(200, {"file": meta})
+            if path in ("/_fake/trash", "/_fake/remove") and self.command == "POST":
+                fid = args.get("id")
+                if fid not in STATE.files:
+                    return self.send(404, {"error": f"no file {fid}"})
+                if path == "/_fake/trash":
+                    STATE.files[fid]["trashed"] = True
+                    STATE.changed(fid)
+                else:
+                    del STATE.files[fid]
+                    STATE.order.remove(fid)
+                    STATE.changed(fid, removed=True)
+                return self.send(200, {"ok": True})
             if path == "/_fake/short_ack" and self.command == "POST":
                 STATE.short_acks += int(args.get("count", 1))
                 return self.send(200, {"ok": True})
@@ -359,6 +431,11 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, apply_fields({"kind": "drive#about", "user": USER}, fields), {}, ok
             if path == "/drive/v3/files" and method == "GET":
                 return 200, self.list_files(query, fields), {}, ok
+            if path == "/drive/v3/changes/startPageToken" and method == "GET":
+                body = {"kind": "drive#startPageToken", "startPageToken": str(len(STATE.changes) + 1)}
+                return 200, apply_fields(body, fields), {}, ok
+            if path == "/drive/v3/changes" and method == "GET":
+                return 200, self.list_changes(query, fields), {}, ok
             if path == "/drive/v3/files" and method == "POST":
                 meta = self.json_body(raw)
                 return 200, apply_fields(self.create(meta, None), fields), {}, ok
@@ -436,6 +513,60 @@ class Handler(BaseHTTPRequestHandler):
         if offset + size < len(matching):
             body["nextPageToken"] = base64.urlsafe_b64encode(f"offset:{offset + size}".encode()).decode()
         return apply_fields(body, fields)
+
+    def list_changes(self, query, fields):
+        token = query.get("pageToken")
+        if not token:
+            raise DriveError(400, "Required parameter: pageToken", "required", location="pageToken",
+                             locationType="parameter")
+        if not token.isdigit() or not 1 <= int(token) <= len(STATE.changes) + 1:
+            raise DriveError(400, "Invalid Value", "invalid", location="pageToken", locationType="parameter")
+        try:
+            size = int(query.get("pageSize") or 100)
+        except ValueError:
+            raise DriveError(400, "Invalid value for pageSize", "invalid") from None
+        if not 1 <= size <= 1000:
+            raise DriveError(400, f"Invalid value '{size}'. Values must be within the range: [1, 1000]", "invalid",
+                             location="pageSize", locationType="parameter")
+        include_removed = query.get("includeRemoved", "true") != "false"
+        start = int(token) - 1
+        page = STATE.changes[start:start + size]
+        changes = []
+        for c in page:
+            if c["removed"] and not include_removed:
+                continue
+            change = {"kind": "drive#change", "changeType": "file", "time": c["time"], "removed": c["removed"],
+                      "fileId": c["fileId"]}
+            if not c["removed"] and c["fileId"] in STATE.files:
+                change["file"] = STATE.files[c["fileId"]]
+            changes.append(change)
+        body = {"kind": "drive#changeList", "changes": changes}
+        if start + size < len(STATE.changes):
+            body["nextPageToken"] = str(start + size + 1)
+        else:
+            body["newStartPageToken"] = str(len(STATE.changes) + 1)
+        return apply_fields(body, fields)
+
+    def token_endpoint(self, raw):
+        """Google's token endpoint, refresh_token grant only."""
+        form = dict(parse_qsl(raw.decode(errors="replace")))
+        record = {"method": "POST", "path": self.path, "headers": dict(self.headers), "body": "[form]",
+                  "grant_type": form.get("grant_type")}
+        with STATE.lock:
+            if form.get("grant_type") != "refresh_token":
+                status, body = 400, {"error": "unsupported_grant_type",
+                                     "error_description": "Invalid grant_type: " + form.get("grant_type", "")}
+            elif form.get("refresh_token") not in STATE.refresh_tokens:
+                status, body = 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+            else:
+                STATE.refreshed += 1
+                access = f"ya29.refreshed-{STATE.refreshed}"
+                STATE.accepted.add(access)
+                status, body = 200, {"access_token": access, "expires_in": 3599, "token_type": "Bearer",
+                                     "scope": "https://www.googleapis.com/auth/drive.file"}
+            record["status"] = status
+            STATE.requests.append(record)
+        self.send(status, body, {"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
 
     def share(self, fid, body, query):
         STATE.get(fid)

@@ -10,6 +10,28 @@ Serves, under /v1.0 as Graph does, with "Authorization: Bearer <token>" required
     GET  /v1.0/me/joinedTeams                              5 teams, 2 per page (@odata.nextLink)
     GET  /v1.0/teams/{team-id}/channels                    a team's channels (10 per page)
     POST /v1.0/teams/{team-id}/channels/{channel-id}/messages   post a chatMessage (201)
+    GET  /v1.0/teams/{team-id}/channels/{channel-id}/messages/{message-id}   one chatMessage
+    POST   /v1.0/subscriptions                             change notifications (created, on
+                                                           /teams/{t}/channels/{c}/messages): checks
+                                                           the body as Graph does (notificationUrl
+                                                           https, or http to a loopback host for
+                                                           tests; expirationDateTime in the future
+                                                           and at most 60 minutes away; clientState
+                                                           at most 128 characters), then POSTs the
+                                                           validation handshake to notificationUrl
+                                                           (?validationToken=..., text/plain, empty
+                                                           body) and answers 201 only when the
+                                                           endpoint echoed the token with 200 within
+                                                           10 s, else 400 InvalidRequest
+    GET    /v1.0/subscriptions/{id}                        one subscription
+    PATCH  /v1.0/subscriptions/{id}                        renew: a new expirationDateTime (200)
+    DELETE /v1.0/subscriptions/{id}                        204; 404 ResourceNotFound when unknown
+
+Every message stored in a channel (through the API or /_fake/channel_message) is announced to
+the subscriptions on that channel as Graph does without resource data: POST notificationUrl
+{"value": [{"subscriptionId", "subscriptionExpirationDateTime", "changeType": "created",
+"resource": "teams('t')/channels('c')/messages('m')", "resourceData": {"id", "@odata.type",
+"@odata.id"}, "clientState", "tenantId"}]}, expecting a 2xx. Expired subscriptions are dropped.
 
 Errors use Graph's body {"error": {"code", "message", "innerError": {"date", "request-id",
 "client-request-id"}}}: 401 InvalidAuthenticationToken ("Access token is empty." without a
@@ -42,11 +64,22 @@ Control endpoints for the test harness (no auth):
                              TooManyRequests with Retry-After
     POST /_fake/fail         {"count": N, "status": 503, "retry_after": 1}: the next N requests
                              answer that status (503 ServiceNotAvailable, 504 GatewayTimeout)
+    GET  /_fake/subscriptions            the live subscriptions, clientState included
+    GET  /_fake/validations              handshakes sent: [{"url", "status", "echoed"}]
+    POST /_fake/subscriptions/drop       {"id"}: Graph forgets a subscription (as after failed
+                                         deliveries): a later PATCH answers 404
+    POST /_fake/channel_message          {"team_id", "channel_id", "text", "from"?, "resend"?}:
+                                         someone posts in the channel; the notifications go out
+                                         before this answers, sent 1 + resend times (Graph
+                                         redelivers), and it answers {"message", "deliveries":
+                                         [{"url", "status", "body"}]}
 Both take an optional "path" (a substring, e.g. "/messages" or "/webhookb2/") to hit only
 matching requests.
 """
 
 import base64
+import calendar
+import http.client
 import json
 import re
 import sys
@@ -140,6 +173,12 @@ class State:
         self.refresh_tokens = set()
         self.token_requests = []
         self.issued = 0
+        self.subscriptions = {}  # id -> Graph's subscription resource (clientState included)
+        self.validations = []
+
+
+MAX_LIFETIME = 60 * 60  # Graph's longest subscription to channel messages, seconds
+RESOURCE = re.compile(r"^/?teams/([^/]+)/channels/([^/]+)/messages$")
 
 
 STATE = State()
@@ -242,6 +281,128 @@ def post_message(tid, cid, msg):
     return 201, stored
 
 
+# --- change notifications -------------------------------------------------------------------
+
+def parse_time(text):
+    """Graph's DateTimeOffset ("2024-01-15T10:30:00.0000000Z") -> epoch seconds, or None."""
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]00:00)", text or "")
+    return calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")) if m else None
+
+
+def graph_time(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def post_to(url, body, headers, timeout):
+    """POST to a notification URL -> (status, response text); status 0 when it cannot be reached."""
+    u = urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
+    try:
+        conn.request("POST", u.path + ("?" + u.query if u.query else ""), body=body, headers=headers)
+        r = conn.getresponse()
+        return r.status, r.read().decode(errors="replace"), r.getheader("Content-Type", "")
+    except OSError as e:
+        return 0, str(e), ""
+    finally:
+        conn.close()
+
+
+def check_expiration(text):
+    at = parse_time(text)
+    if at is None:
+        raise GraphError(400, "InvalidRequest", f"Invalid expirationDateTime '{text}'.")
+    if at <= time.time():
+        raise GraphError(400, "InvalidRequest", "Subscription expiration must be in the future.")
+    if at > time.time() + MAX_LIFETIME + 60:
+        raise GraphError(400, "InvalidRequest", "Subscription expiration can only be 60 minutes in the future.")
+    return at
+
+
+def validate(url):
+    """Graph's handshake: POST url?validationToken=... and expect the token back, 200, text/plain."""
+    token = f"Validation: Testing client application reachability for subscription Request-Id: {uuid.uuid4()}"
+    sep = "&" if "?" in url else "?"
+    status, text, ctype = post_to(url + sep + urlencode({"validationToken": token}), b"",
+                                  {"Content-Type": "text/plain; charset=utf-8"}, timeout=10)
+    ok = status == 200 and text == token and ctype.startswith("text/plain")
+    with STATE.lock:
+        STATE.validations.append({"url": url, "status": status, "echoed": text == token})
+    if not ok:
+        raise GraphError(400, "InvalidRequest", "Subscription validation request failed. Notification endpoint must "
+                         "respond with 200 OK to validation request.")
+
+
+def create_subscription(raw):
+    try:
+        body = json.loads(raw or b"")
+        assert isinstance(body, dict)
+    except Exception:
+        raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
+    url = body.get("notificationUrl") or ""
+    u = urlsplit(url)
+    if not (u.scheme == "https" or (u.scheme == "http" and u.hostname in ("127.0.0.1", "localhost"))):
+        raise GraphError(400, "InvalidRequest", "The Notification Url must be an https url.")
+    if body.get("changeType") not in ("created", "updated", "deleted", "created,updated", "created,updated,deleted"):
+        raise GraphError(400, "InvalidRequest", f"Invalid changeType '{body.get('changeType')}'.")
+    m = RESOURCE.match(unquote(body.get("resource") or ""))
+    if not m:
+        raise GraphError(400, "InvalidRequest", f"Invalid resource '{body.get('resource')}'.")
+    with STATE.lock:
+        find_channel(m.group(1), m.group(2))
+    expires = check_expiration(body.get("expirationDateTime"))
+    client_state = body.get("clientState")
+    if client_state is not None and (not isinstance(client_state, str) or len(client_state) > 128):
+        raise GraphError(400, "InvalidRequest", "clientState must be a string of at most 128 characters.")
+    validate(url)
+    sub = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity",
+           "id": str(uuid.uuid4()), "resource": body["resource"], "applicationId": str(uuid.uuid4()),
+           "changeType": body["changeType"], "clientState": client_state, "notificationUrl": url,
+           "notificationQueryOptions": None, "lifecycleNotificationUrl": None,
+           "expirationDateTime": graph_time(expires), "creatorId": ME["id"], "includeResourceData": False,
+           "latestSupportedTlsVersion": body.get("latestSupportedTlsVersion", "v1_2"),
+           "encryptionCertificate": None, "encryptionCertificateId": None,
+           "notificationUrlAppId": None, "team_id": m.group(1), "channel_id": m.group(2)}
+    with STATE.lock:
+        STATE.subscriptions[sub["id"]] = sub
+    return 201, public(sub)
+
+
+def public(sub):
+    return {k: v for k, v in sub.items() if k not in ("team_id", "channel_id")}
+
+
+def live_subscription(sid):
+    sub = STATE.subscriptions.get(sid)
+    if sub and parse_time(sub["expirationDateTime"]) <= time.time():
+        del STATE.subscriptions[sid]  # Graph removes expired subscriptions
+        sub = None
+    if not sub:
+        raise GraphError(404, "ResourceNotFound", f"The object was not found. Subscription '{sid}' does not exist.")
+    return sub
+
+
+def notify(message, resend=0):
+    """Announces a stored message to the subscriptions on its channel; returns the deliveries."""
+    tid, cid = message["channelIdentity"]["teamId"], message["channelIdentity"]["channelId"]
+    with STATE.lock:
+        targets = [dict(s) for s in STATE.subscriptions.values()
+                   if s["team_id"] == tid and s["channel_id"] == cid and "created" in s["changeType"]
+                   and parse_time(s["expirationDateTime"]) > time.time()]
+    deliveries = []
+    for sub in targets:
+        resource = f"teams('{tid}')/channels('{cid}')/messages('{message['id']}')"
+        note = {"value": [{"subscriptionId": sub["id"], "subscriptionExpirationDateTime": sub["expirationDateTime"],
+                           "changeType": "created", "resource": resource,
+                           "resourceData": {"id": message["id"], "@odata.type": "#Microsoft.Graph.chatMessage",
+                                            "@odata.id": resource},
+                           "clientState": sub["clientState"], "tenantId": TENANT}]}
+        for _ in range(1 + resend):
+            status, text, _ = post_to(sub["notificationUrl"], json.dumps(note).encode(),
+                                      {"Content-Type": "application/json; charset=utf-8"}, timeout=10)
+            deliveries.append({"url": sub["notificationUrl"], "status": status, "body": text})
+    return deliveries
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     token = "graph-test"
@@ -251,6 +412,12 @@ class Handler(BaseHTTPRequestHandler):
         self.route()
 
     def do_POST(self):
+        self.route()
+
+    def do_PATCH(self):
+        self.route()
+
+    def do_DELETE(self):
         self.route()
 
     def log_message(self, fmt, *args):
@@ -308,6 +475,24 @@ class Handler(BaseHTTPRequestHandler):
                 ra = args.get("retry_after", 1 if status == 429 else None)
                 STATE.failures += [(status, ra, args.get("path"))] * int(args.get("count", 1))
                 return self.send(200, {"ok": True, "pending": len(STATE.failures)})
+            if self.command == "GET" and path == "/_fake/subscriptions":
+                return self.send(200, {"subscriptions": list(STATE.subscriptions.values())})
+            if self.command == "GET" and path == "/_fake/validations":
+                return self.send(200, {"validations": STATE.validations})
+            if self.command == "POST" and path == "/_fake/subscriptions/drop":
+                dropped = STATE.subscriptions.pop(args.get("id"), None)
+                return self.send(200 if dropped else 404, {"ok": dropped is not None})
+        if self.command == "POST" and path == "/_fake/channel_message":
+            try:
+                with STATE.lock:
+                    message = post_message(args.get("team_id"), args.get("channel_id"),
+                                           {"body": {"contentType": "text", "content": args.get("text", "")}})[1]
+                    if args.get("from"):
+                        message["from"]["user"] = {"id": str(uuid.uuid4()), "displayName": args["from"],
+                                                   "userIdentityType": "aadUser", "tenantId": TENANT}
+            except GraphError as e:
+                return self.send(e.status, e.body())
+            return self.send(200, {"message": message, "deliveries": notify(message, int(args.get("resend", 0)))})
         self.send(404, {"error": f"no control endpoint {self.command} {path}"})
 
     def api(self, url, raw):
@@ -356,6 +541,8 @@ class Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(url.query))
         parts = [unquote(p) for p in url.path[len("/v1.0/"):].split("/")]
         base = f"http://{self.headers.get('Host')}"
+        if parts[0] == "subscriptions":
+            return self.subscriptions(parts, raw)
         with STATE.lock:
             if self.command == "GET" and parts == ["me"]:
                 select = [f for f in query.get("$select", "").split(",") if f]
@@ -374,8 +561,43 @@ class Handler(BaseHTTPRequestHandler):
                 except ValueError:
                     raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
                 status, body = post_message(parts[1], parts[3], msg)
+                # Graph delivers change notifications on its own time, not within the POST.
+                threading.Thread(target=notify, args=(dict(body),), daemon=True).start()
                 return status, body, {"Location": body["@odata.context"]}
+            if (self.command == "GET" and len(parts) == 6 and parts[0] == "teams" and parts[2] == "channels"
+                    and parts[4] == "messages"):
+                find_channel(parts[1], parts[3])
+                for m in STATE.messages:
+                    if m["id"] == parts[5] and m["channelIdentity"] == {"teamId": parts[1], "channelId": parts[3]}:
+                        return 200, m, {}
+                raise GraphError(404, "NotFound", "Message not found")
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{parts[-1]}'.")
+
+    def subscriptions(self, parts, raw):
+        if self.command == "POST" and parts == ["subscriptions"]:
+            status, body = create_subscription(raw)
+            return status, body, {}
+        if len(parts) != 2:
+            raise GraphError(400, "BadRequest", f"Resource not found for the segment '{parts[-1]}'.")
+        with STATE.lock:
+            sub = live_subscription(parts[1])
+            if self.command == "GET":
+                return 200, public(sub), {}
+            if self.command == "DELETE":
+                del STATE.subscriptions[sub["id"]]
+                return 204, b"", {}
+        if self.command == "PATCH":
+            try:
+                body = json.loads(raw or b"")
+                assert isinstance(body, dict)
+            except Exception:
+                raise GraphError(400, "BadRequest", "Unable to read JSON request payload.") from None
+            expires = check_expiration(body.get("expirationDateTime"))
+            with STATE.lock:
+                sub = live_subscription(parts[1])
+                sub["expirationDateTime"] = graph_time(expires)
+                return 200, public(sub), {}
+        raise GraphError(405, "Request_BadRequest", "Method not allowed.")
 
     def authorize(self, url):
         q = dict(parse_qsl(url.query))
