@@ -37,6 +37,9 @@ std::vector<SealedTable> sealed_tables(store::Store& s) {
       {"webhooks",
        [&s](const std::string& after, std::int64_t n) { return s.webhooks().list_sealed(after, n); },
        [&s](const std::vector<store::SealedFieldUpdate>& u) { return s.webhooks().replace_sealed(u); }},
+      {"trigger_subscriptions",
+       [&s](const std::string& after, std::int64_t n) { return s.triggers().list_sealed(after, n); },
+       [&s](const std::vector<store::SealedFieldUpdate>& u) { return s.triggers().replace_sealed(u); }},
   };
 }
 

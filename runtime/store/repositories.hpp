@@ -244,6 +244,9 @@ class TriggerRepository {
   // false when it did not. With node "" (an inbound webhook, which takes no lease) only the
   // state (when set), seen ids and last_run_at are written, leaving the schedule alone.
   virtual bool finish(const std::string& id, const std::string& node, const TriggerRunOutcome& outcome) = 0;
+  // Master key rotation, as ConnectionRepository's (the subscriptions' sealed secrets).
+  virtual std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) = 0;
+  virtual std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) = 0;
 };
 
 class AutomationRepository {

@@ -3,6 +3,7 @@
 #include "store/sqlite_event_repositories.hpp"
 #include "store/sqlite_repositories.hpp"
 #include "store/sqlite_rows.hpp"
+#include "store/sqlite_trigger_repository.hpp"
 
 #include <algorithm>
 #include <span>
@@ -23,6 +24,7 @@ constexpr std::string_view kConnectionColumns[] = {"sealed_credentials"};
 constexpr std::string_view kIntegrationColumns[] = {"sealed_client_secret", "sealed_api_key",
                                                     "sealed_headers"};
 constexpr std::string_view kWebhookColumns[] = {"sealed_secret", "sealed_headers"};
+constexpr std::string_view kTriggerColumns[] = {"sealed_secrets"};
 
 std::vector<SealedField> list_sealed_in(SqliteDb& db, std::string_view table, Columns columns,
                                         const std::string& after_id, std::int64_t limit) {
@@ -103,6 +105,15 @@ std::vector<SealedField> SqliteWebhookRepository::list_sealed(const std::string&
 
 std::int64_t SqliteWebhookRepository::replace_sealed(const std::vector<SealedFieldUpdate>& updates) {
   return replace_sealed_in(db_, "webhooks", kWebhookColumns, updates);
+}
+
+std::vector<SealedField> SqliteTriggerRepository::list_sealed(const std::string& after_id,
+                                                              std::int64_t limit) {
+  return list_sealed_in(db_, "trigger_subscriptions", kTriggerColumns, after_id, limit);
+}
+
+std::int64_t SqliteTriggerRepository::replace_sealed(const std::vector<SealedFieldUpdate>& updates) {
+  return replace_sealed_in(db_, "trigger_subscriptions", kTriggerColumns, updates);
 }
 
 }  // namespace plugboard::store

@@ -19,6 +19,8 @@ class SqliteTriggerRepository final : public TriggerRepository {
                                              const std::string& lease_until, std::int64_t limit) override;
   std::vector<std::string> unseen(const std::string& id, const std::vector<std::string>& ids) override;
   bool finish(const std::string& id, const std::string& node, const TriggerRunOutcome& outcome) override;
+  std::vector<SealedField> list_sealed(const std::string& after_id, std::int64_t limit) override;
+  std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) override;
 
  private:
   SqliteDb& db_;

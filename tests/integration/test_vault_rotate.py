@@ -16,7 +16,9 @@ from harness import BIN, Env, MASTER_KEY, SLACK_TOKEN
 HEADER_SECRET = "hv-rotate-secret-5150"
 CLIENT_SECRET = "cs-rotate-secret-8080"
 SEALED_COLUMNS = [("connections", "sealed_credentials"), ("integrations", "sealed_client_secret"),
-                  ("integrations", "sealed_api_key"), ("integrations", "sealed_headers")]
+                  ("integrations", "sealed_api_key"), ("integrations", "sealed_headers"),
+                  ("trigger_subscriptions", "sealed_secrets")]
+SIGNING_SECRET = "ss-rotate-secret-4242"
 
 
 class KeyFileEnv(Env):
@@ -105,6 +107,10 @@ class VaultRotateTest(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         conn = r.json["id"]
         self.assert_executes(conn)
+        # A trigger subscription whose secret config (Slack's signing secret) is sealed too.
+        r = self.call("POST", "/api/v2/triggers",
+                      {"connection_id": conn, "trigger": "events", "config": {"signing_secret": SIGNING_SECRET}})
+        self.assertEqual(r.status, 201, r)
         self.assertEqual(env.stop(), 0)
 
         old_id = key_id_of_file(self.key_file)
@@ -114,6 +120,7 @@ class VaultRotateTest(unittest.TestCase):
         self.assertEqual(len(before[("connections", "sealed_credentials")]), 1, before)
         self.assertEqual(before[("integrations", "sealed_client_secret")], [old_id])
         self.assertEqual(before[("integrations", "sealed_headers")], [old_id])
+        self.assertEqual(before[("trigger_subscriptions", "sealed_secrets")], [old_id])
         total = sum(len(v) for v in before.values())
         self.assertTrue(all(k == old_id for v in before.values() for k in v), before)
         st = self.status()
@@ -149,6 +156,7 @@ class VaultRotateTest(unittest.TestCase):
         self.assertIn(f"new key: {new_id}", r.stdout)
         self.assertIn("connections: 1 re-sealed", r.stdout)
         self.assertIn("integrations: 2 re-sealed", r.stdout)
+        self.assertIn("trigger_subscriptions: 1 re-sealed", r.stdout)
         with open(self.key_file) as f:
             self.assertNotIn(f.read().strip(), r.stdout + r.stderr)  # ids only, never keys
         retired = self.key_file + ".retired-" + old_id
