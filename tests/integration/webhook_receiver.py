@@ -1,8 +1,9 @@
 """A real webhook receiver for the tests and the benchmark: a threaded http.server on 127.0.0.1.
 
-Every POST is recorded (path, headers, raw body, the time it arrived) and its signature is
-checked exactly as docs/webhooks.md's receiver example checks it. Per path, a test can script
-the answers (a list of statuses used up in order, then 200) and a delay before answering.
+Every POST is recorded (path, headers, raw body, the time it arrived, whether the answer went
+out) and its signature is checked exactly as docs/webhooks.md's receiver example checks it.
+Per path, a test can script the answers (a list of statuses used up in order, then 200) and a
+delay before answering.
 """
 
 import hashlib
@@ -42,7 +43,7 @@ class Receiver:
                 with receiver.lock:
                     secret = receiver.secrets.get(path)
                     entry = {"path": path, "headers": {k: v for k, v in self.headers.items()},
-                             "body": body, "at": time.time(),
+                             "body": body, "at": time.time(), "answered": False,
                              "valid": verify(secret, self.headers, body) if secret else None}
                     try:
                         entry["json"] = json.loads(body)
@@ -58,11 +59,19 @@ class Receiver:
                 if delay:
                     time.sleep(delay)
                 text = b"OK" if status < 300 else b"receiver says no"
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(text)))
-                self.end_headers()
-                self.wfile.write(text)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text)
+                    self.wfile.flush()
+                except OSError:  # the sender went away (killed mid-delivery): it never saw this answer
+                    self.close_connection = True
+                    return
+                with receiver.lock:
+                    entry["answered"] = True
+                    receiver.lock.notify_all()
 
             def log_message(self, *args):
                 pass
@@ -85,6 +94,11 @@ class Receiver:
     def at(self, path):
         with self.lock:
             return [r for r in self.received if r["path"] == path]
+
+    def in_flight(self, path):
+        """Requests that arrived and are not answered yet (the receiver is still "working")."""
+        with self.lock:
+            return [r for r in self.received if r["path"] == path and not r["answered"]]
 
     def wait_for(self, path, count, timeout=15):
         deadline = time.monotonic() + timeout
