@@ -64,6 +64,7 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   // Every EventConsumer is added here, before serve() starts the dispatcher.
   dispatcher_->add_consumer(*webhook_consumer_);
   events_ = std::make_unique<events::EventService>(*store_, *tenancy_, [this] { dispatcher_->wake(); });
+  retention_ = std::make_unique<events::RetentionTask>(*store_, config_.retention);
   triggers_ = std::make_unique<events::TriggerService>(*store_, *vault_, registry_, *connections_, *execute_,
                                                        *events_, config_.triggers);
   // The lease owner's name: unique per process, readable in the table when debugging.
@@ -89,6 +90,7 @@ std::uint16_t Runtime::serve() {
   // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
   deliveries_->start();
   dispatcher_->start();
+  retention_->start();
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
   const std::string base = !config_.public_url.empty()
@@ -108,6 +110,7 @@ void Runtime::stop() {
   if (trigger_scheduler_) trigger_scheduler_->stop();
   if (dispatcher_) dispatcher_->stop();
   if (deliveries_) deliveries_->stop();
+  if (retention_) retention_->stop();
   if (log_) log_->flush();
 }
 

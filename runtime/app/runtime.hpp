@@ -10,6 +10,7 @@
 #include "events/delivery_worker.hpp"
 #include "events/dispatcher.hpp"
 #include "events/event_service.hpp"
+#include "events/retention.hpp"
 #include "events/trigger_scheduler.hpp"
 #include "events/trigger_service.hpp"
 #include "events/webhook_consumer.hpp"
@@ -72,6 +73,7 @@ class Runtime {
   std::unique_ptr<events::WebhookConsumer> webhook_consumer_;
   std::unique_ptr<events::Dispatcher> dispatcher_;
   std::unique_ptr<events::EventService> events_;
+  std::unique_ptr<events::RetentionTask> retention_;  // prunes old events and deliveries
   // Provider triggers publish into events_; trigger_scheduler_ runs their polls and renewals.
   std::unique_ptr<events::TriggerService> triggers_;
   std::unique_ptr<events::TriggerScheduler> trigger_scheduler_;

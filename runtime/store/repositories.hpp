@@ -281,9 +281,15 @@ class EventRepository {
   // Assigns seq; ConflictError on a duplicate id.
   virtual void append(const EventRecord& e) = 0;
   virtual std::optional<EventRecord> get(const std::string& id) = 0;
+  // The event a producer stored under its own id (external_id is not empty).
+  virtual std::optional<EventRecord> find_external(const std::string& workspace_id, const std::string& source,
+                                                   const std::string& external_id) = 0;
   // Up to `limit` events not yet dispatched, oldest (lowest seq) first.
   virtual std::vector<EventRecord> undispatched(std::int64_t limit) = 0;
   virtual void mark_dispatched(const std::vector<std::int64_t>& seqs) = 0;
+  // Retention: deletes up to `limit` dispatched events created before `cutoff` (ISO 8601),
+  // oldest first; returns how many. Undispatched events stay whatever their age.
+  virtual std::int64_t prune(const std::string& cutoff, std::int64_t limit) = 0;
 };
 
 struct WebhookFilter {
@@ -349,6 +355,9 @@ class DeliveryRepository {
   // A failed delivery back to pending, due at now_ms, with a fresh retry budget (attempts 0).
   // False when it does not exist or has not failed.
   virtual bool requeue(const std::string& id, std::int64_t now_ms, const std::string& now) = 0;
+  // Retention: deletes up to `limit` finished (success or failed) deliveries created before
+  // `cutoff` (ISO 8601); returns how many. Pending and retrying ones stay whatever their age.
+  virtual std::int64_t prune(const std::string& cutoff, std::int64_t limit) = 0;
 };
 
 // The set of repositories of one backend, and its lifecycle.

@@ -155,4 +155,15 @@ bool SqliteDeliveryRepository::requeue(const std::string& id, std::int64_t now_m
   });
 }
 
+std::int64_t SqliteDeliveryRepository::prune(const std::string& cutoff, std::int64_t limit) {
+  return db_.run("pruning webhook deliveries", [&](Session& s) {
+    Poco::Int64 n = std::max<std::int64_t>(limit, 0);
+    Statement st(s);
+    st << "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+          " WHERE created_at < ? AND status IN ('success', 'failed') ORDER BY created_at LIMIT ?)",
+        useRef(cutoff), use(n);
+    return static_cast<std::int64_t>(st.execute());
+  });
+}
+
 }  // namespace plugboard::store
