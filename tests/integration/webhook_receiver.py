@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import socket
 import threading
 import time
 
@@ -35,6 +36,12 @@ class Receiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                # The status line and headers go out in one write, the body in another: without
+                # this, Nagle holds the body until the sender's delayed ACK (40 ms) comes.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
