@@ -324,11 +324,18 @@ class WebhookRepository {
   virtual std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) = 0;
 };
 
+// Where a page of the delivery log ended: it goes on with older (created_at, seq) pairs.
+struct DeliveryPosition {
+  std::string created_at;
+  std::int64_t seq = 0;
+};
+
 struct DeliveryFilter {
   std::string webhook_id;
   std::optional<std::string> status{};
   std::optional<std::string> since{};  // created_at >= since (ISO 8601)
   std::optional<std::string> until{};  // created_at <= until
+  std::optional<DeliveryPosition> after{};  // list only: the page after this position
 };
 
 // The outbox. Any number of workers (on any number of nodes, later) claim due rows with a
@@ -340,8 +347,10 @@ class DeliveryRepository {
   // makes a repeated enqueue harmless.
   virtual bool enqueue(const WebhookDelivery& d) = 0;
   virtual std::optional<WebhookDelivery> get(const std::string& id) = 0;
-  // Newest first.
+  // Newest first (created_at, then seq, descending).
   virtual std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) = 0;
+  // How many match, the position ignored.
+  virtual std::int64_t count(const DeliveryFilter& filter) = 0;
   // Leases up to `limit` pending or retrying deliveries that are due at now_ms and not leased
   // (or whose lease ran out) to `node` until now_ms + lease_ms, in one transaction, and
   // returns them. Of concurrent claims, each row goes to one.

@@ -13,12 +13,14 @@ using Poco::Data::Statement;
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, response_code,"
+    "SELECT rowid AS seq, id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, "
+    "response_code,"
     " response_body, response_time_ms, delivered_at, last_error, leased_by, lease_until, created_at,"
     " updated_at FROM webhook_deliveries ";
 
 WebhookDelivery read_delivery(const RecordSet& rs, std::size_t row) {
   WebhookDelivery d;
+  d.seq = integer(rs, "seq", row);
   d.id = text(rs, "id", row);
   d.webhook_id = text(rs, "webhook_id", row);
   d.event_id = text(rs, "event_id", row);
@@ -71,26 +73,52 @@ std::optional<WebhookDelivery> SqliteDeliveryRepository::get(const std::string& 
   });
 }
 
+namespace {
+
+// The WHERE clause of a delivery log query, its values bound to `st`.
+std::string log_where(const DeliveryFilter& f, Statement& st, bool with_position) {
+  std::string sql = " WHERE webhook_id = ?";
+  st.addBind(useRef(f.webhook_id));
+  if (f.status) {
+    sql += " AND status = ?";
+    st.addBind(useRef(*f.status));
+  }
+  if (f.since) {
+    sql += " AND created_at >= ?";
+    st.addBind(useRef(*f.since));
+  }
+  if (f.until) {
+    sql += " AND created_at <= ?";
+    st.addBind(useRef(*f.until));
+  }
+  if (with_position && f.after) {
+    sql += " AND (created_at < ? OR (created_at = ? AND rowid < ?))";
+    st.addBind(useRef(f.after->created_at));
+    st.addBind(useRef(f.after->created_at));
+    st.addBind(useRef(f.after->seq));
+  }
+  return sql;
+}
+
+}  // namespace
+
 std::vector<WebhookDelivery> SqliteDeliveryRepository::list(const DeliveryFilter& f, std::int64_t limit) {
   return db_.run("listing webhook deliveries", [&](Session& s) {
     Statement st(s);
-    std::string sql = std::string(kColumns) + "WHERE webhook_id = ?";
-    st.addBind(useRef(f.webhook_id));
-    if (f.status) {
-      sql += " AND status = ?";
-      st.addBind(useRef(*f.status));
-    }
-    if (f.since) {
-      sql += " AND created_at >= ?";
-      st.addBind(useRef(*f.since));
-    }
-    if (f.until) {
-      sql += " AND created_at <= ?";
-      st.addBind(useRef(*f.until));
-    }
+    const std::string sql = std::string(kColumns) + log_where(f, st, true);
     Poco::Int64 n = std::max<std::int64_t>(limit, 0);
     st << sql + " ORDER BY created_at DESC, rowid DESC LIMIT ?", use(n);
     return select_rows(st, read_delivery);
+  });
+}
+
+std::int64_t SqliteDeliveryRepository::count(const DeliveryFilter& f) {
+  return db_.run("counting webhook deliveries", [&](Session& s) {
+    Statement st(s);
+    Poco::Int64 n = 0;
+    const std::string sql = "SELECT COUNT(*) FROM webhook_deliveries" + log_where(f, st, false);
+    st << sql, into(n), now;
+    return static_cast<std::int64_t>(n);
   });
 }
 

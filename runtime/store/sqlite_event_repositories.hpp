@@ -48,6 +48,7 @@ class SqliteDeliveryRepository final : public DeliveryRepository {
   bool enqueue(const WebhookDelivery& d) override;
   std::optional<WebhookDelivery> get(const std::string& id) override;
   std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) override;
+  std::int64_t count(const DeliveryFilter& filter) override;
   std::vector<WebhookDelivery> claim(const std::string& node, std::int64_t now_ms, std::int64_t lease_ms,
                                      std::int64_t limit) override;
   std::optional<std::int64_t> next_due_ms() override;

@@ -309,6 +309,32 @@ class WebhooksTest(PlugboardTestCase):
         self.assertApiError(self.call("POST", f"/api/v2/webhooks/deliveries/{d['id']}/retry"), 409, "conflict")
         self.assertApiError(self.call("POST", "/api/v2/webhooks/deliveries/dlv_nope/retry"), 404, "not_found")
 
+    def test_delivery_log_pages_with_a_cursor(self):
+        w, path = self.hook()
+        for i in range(5):
+            self.event("record_created", row_id=i)
+        self.wait_delivery(w["id"], "success", count=5)
+        seen, cursor, pages = [], None, 0
+        while True:
+            r = self.call("GET", f"/api/v2/webhooks/{w['id']}/deliveries?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual((r.json["total"], r.json["limit"]), (5 if pages == 0 else 6, 2), r)
+            seen += [d["id"] for d in r.json["deliveries"]]
+            pages += 1
+            cursor = r.json["next_cursor"]
+            if cursor is None:
+                break
+            if pages == 1:  # the log grows meanwhile: the new delivery is newer than every page
+                self.event("record_created", row_id=99)
+                self.wait_delivery(w["id"], "success", count=6)
+        self.assertEqual(pages, 3)
+        self.assertEqual(len(seen), 5)
+        self.assertEqual(len(set(seen)), 5, "a delivery appeared on two pages")
+        newest_first = [d["id"] for d in self.deliveries(w["id"])]
+        self.assertEqual(seen, [i for i in newest_first if i in seen])  # pages keep the log's order
+        self.assertApiError(self.call("GET", f"/api/v2/webhooks/{w['id']}/deliveries?cursor=bm90LWEtY3Vyc29y"),
+                            400, "validation_error", "cursor")
+
     def test_test_endpoint(self):
         w, path = self.hook()
         body = {"test_data": {"event": "record_created", "table_id": 123, "row_id": 1001,
