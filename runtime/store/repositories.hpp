@@ -346,6 +346,9 @@ class DeliveryRepository {
   // Inserts the delivery as given; false when (webhook_id, event_id) is already queued, which
   // makes a repeated enqueue harmless.
   virtual bool enqueue(const WebhookDelivery& d) = 0;
+  // enqueue for several deliveries in one transaction (one event's fan-out: one commit, one
+  // fsync, instead of one per webhook). Returns how many were new.
+  virtual std::int64_t enqueue_all(const std::vector<WebhookDelivery>& ds) = 0;
   virtual std::optional<WebhookDelivery> get(const std::string& id) = 0;
   // Newest first (created_at, then seq, descending).
   virtual std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) = 0;

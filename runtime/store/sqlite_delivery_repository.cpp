@@ -45,23 +45,37 @@ Poco::Nullable<Poco::Int64> to_nullable_int(const std::optional<std::int64_t>& v
   return v ? Poco::Nullable<Poco::Int64>(*v) : Poco::Nullable<Poco::Int64>();
 }
 
+// One INSERT; false when (webhook_id, event_id) is already queued.
+bool insert_delivery(Session& s, const WebhookDelivery& d) {
+  Poco::Int64 attempts = d.attempts, next = d.next_attempt_at_ms;
+  Poco::Nullable<Poco::Int64> code = to_nullable_int(d.response_code);
+  Poco::Nullable<Poco::Int64> time = to_nullable_int(d.response_time_ms);
+  Poco::Nullable<std::string> delivered = to_nullable(d.delivered_at);
+  Statement st(s);
+  st << "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, status, attempts,"
+        " next_attempt_at, response_code, response_body, response_time_ms, delivered_at, last_error,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (webhook_id, event_id) DO NOTHING",
+      useRef(d.id), useRef(d.webhook_id), useRef(d.event_id), useRef(d.event_type), useRef(d.payload_json),
+      useRef(d.status), use(attempts), use(next), use(code), useRef(d.response_body), use(time),
+      use(delivered), useRef(d.last_error), useRef(d.created_at), useRef(d.updated_at);
+  return st.execute() > 0;
+}
+
 }  // namespace
 
 bool SqliteDeliveryRepository::enqueue(const WebhookDelivery& d) {
-  return db_.run("queueing webhook delivery", [&](Session& s) {
-    Poco::Int64 attempts = d.attempts, next = d.next_attempt_at_ms;
-    Poco::Nullable<Poco::Int64> code = to_nullable_int(d.response_code);
-    Poco::Nullable<Poco::Int64> time = to_nullable_int(d.response_time_ms);
-    Poco::Nullable<std::string> delivered = to_nullable(d.delivered_at);
-    Statement st(s);
-    st << "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, status, attempts,"
-          " next_attempt_at, response_code, response_body, response_time_ms, delivered_at, last_error,"
-          " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          " ON CONFLICT (webhook_id, event_id) DO NOTHING",
-        useRef(d.id), useRef(d.webhook_id), useRef(d.event_id), useRef(d.event_type), useRef(d.payload_json),
-        useRef(d.status), use(attempts), use(next), use(code), useRef(d.response_body), use(time),
-        use(delivered), useRef(d.last_error), useRef(d.created_at), useRef(d.updated_at);
-    return st.execute() > 0;
+  return db_.run("queueing webhook delivery", [&](Session& s) { return insert_delivery(s, d); });
+}
+
+std::int64_t SqliteDeliveryRepository::enqueue_all(const std::vector<WebhookDelivery>& ds) {
+  if (ds.empty()) return 0;
+  return db_.run("queueing webhook deliveries", [&](Session& s) {
+    SqliteTransaction tx(s);
+    std::int64_t added = 0;
+    for (const auto& d : ds) added += insert_delivery(s, d) ? 1 : 0;
+    tx.commit();
+    return added;
   });
 }
 

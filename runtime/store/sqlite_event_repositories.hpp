@@ -46,6 +46,7 @@ class SqliteDeliveryRepository final : public DeliveryRepository {
  public:
   explicit SqliteDeliveryRepository(SqliteDb& db) : db_(db) {}
   bool enqueue(const WebhookDelivery& d) override;
+  std::int64_t enqueue_all(const std::vector<WebhookDelivery>& ds) override;
   std::optional<WebhookDelivery> get(const std::string& id) override;
   std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) override;
   std::int64_t count(const DeliveryFilter& filter) override;
