@@ -543,7 +543,8 @@ const std::vector<Migration>& migrations() {
       {7, "events, webhooks, webhook deliveries", kEventsSqlite, kEventsPostgres},
       {8, "trigger subscriptions", kTriggersSql, kTriggersSql},
       {9, "automations", kAutomationsSql, kAutomationsSql},
-      {10, "event external ids unique, event and delivery age indexes", kEventRetentionSql, kEventRetentionSql},
+      {10, "event external ids unique, event and delivery age indexes", kEventRetentionSql,
+       kEventRetentionSql},
   };
   return all;
 }

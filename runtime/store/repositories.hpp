@@ -333,8 +333,8 @@ struct DeliveryPosition {
 struct DeliveryFilter {
   std::string webhook_id;
   std::optional<std::string> status{};
-  std::optional<std::string> since{};  // created_at >= since (ISO 8601)
-  std::optional<std::string> until{};  // created_at <= until
+  std::optional<std::string> since{};       // created_at >= since (ISO 8601)
+  std::optional<std::string> until{};       // created_at <= until
   std::optional<DeliveryPosition> after{};  // list only: the page after this position
 };
 
