@@ -4,7 +4,7 @@ PRESET ?= default
 BUILD_DIR := $(if $(filter default,$(PRESET)),build,build-$(PRESET))
 JOBS ?= 2
 
-.PHONY: all deps build run test bench lint clean
+.PHONY: all deps build run test bench bench-webhooks lint clean
 
 all: build
 
@@ -25,6 +25,10 @@ test: build
 bench: build
 	@./scripts/install-deps.sh bench
 	@./bench/execute/run $(BUILD_DIR)
+
+# Outbound webhooks: deliveries/s and event-POST-to-receipt latency against direct POSTs (Python 3 only).
+bench-webhooks: build
+	@./bench/webhooks/run $(BUILD_DIR)
 
 # Formatting and clang-tidy over our C++ (warnings are errors). Slow on two cores: not part of `make test`.
 lint: build

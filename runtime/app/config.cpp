@@ -54,7 +54,7 @@ void read_file(Config& c, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   check_keys(where, root, "",
              {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log",
-              "webhooks", "triggers", "automations"});
+              "webhooks", "triggers", "automations", "retention"});
   if (auto s = root["server"]) {
     check_keys(where, s, "server",
                {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
@@ -150,6 +150,17 @@ void read_file(Config& c, const std::filesystem::path& file) {
       o.retry_delay = std::chrono::seconds(
           scalar<std::int64_t>(where, a["retry_delay_seconds"], "automations.retry_delay_seconds"));
   }
+  if (auto r = root["retention"]) {
+    check_keys(where, r, "retention", {"events_days", "deliveries_days", "interval_seconds"});
+    auto& o = c.retention;
+    if (r["events_days"])
+      o.events_days = scalar<std::int64_t>(where, r["events_days"], "retention.events_days");
+    if (r["deliveries_days"])
+      o.deliveries_days = scalar<std::int64_t>(where, r["deliveries_days"], "retention.deliveries_days");
+    if (r["interval_seconds"])
+      o.interval = std::chrono::seconds(
+          scalar<std::int64_t>(where, r["interval_seconds"], "retention.interval_seconds"));
+  }
   if (auto l = root["log"]) {
     check_keys(where, l, "log", {"level"});
     if (l["level"]) c.log_level = scalar<std::string>(where, l["level"], "log.level");
@@ -223,6 +234,13 @@ void read_env(Config& c) {
     w.egress.allow_loopback = env_bool("PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_LOOPBACK", *v);
   if (auto v = env("PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_PRIVATE"))
     w.egress.allow_private = env_bool("PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_PRIVATE", *v);
+  if (auto v = env("PLUGBOARD_RETENTION_EVENTS_DAYS"))
+    c.retention.events_days = env_number<std::int64_t>("PLUGBOARD_RETENTION_EVENTS_DAYS", *v);
+  if (auto v = env("PLUGBOARD_RETENTION_DELIVERIES_DAYS"))
+    c.retention.deliveries_days = env_number<std::int64_t>("PLUGBOARD_RETENTION_DELIVERIES_DAYS", *v);
+  if (auto v = env("PLUGBOARD_RETENTION_INTERVAL_SECONDS"))
+    c.retention.interval =
+        std::chrono::seconds(env_number<std::int64_t>("PLUGBOARD_RETENTION_INTERVAL_SECONDS", *v));
   // PLUGBOARD_PROVIDER_<ID>_BASE_URL, e.g. PLUGBOARD_PROVIDER_SLACK_BASE_URL.
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv(*e);
@@ -273,6 +291,12 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
     throw ConfigError("webhooks.disable_after_failures must be 0 (never) or more");
   if (c.webhooks.response_body_max > 1024 * 1024)
     throw ConfigError("webhooks.response_body_max must be at most 1048576 bytes");
+  for (const auto days : {c.retention.events_days, c.retention.deliveries_days})
+    if (days < 0 || days > 36500)
+      throw ConfigError(
+          "retention.events_days and retention.deliveries_days must be from 0 (keep for ever) to 36500");
+  if (c.retention.interval.count() < 1 || c.retention.interval.count() > 86400)
+    throw ConfigError("retention.interval_seconds must be from 1 to 86400");
   for (const auto& [id, url] : c.provider_base_urls)
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
       throw ConfigError("providers." + id + ".base_url must start with http:// or https://");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "events/automation_runner.hpp"
+#include "events/retention.hpp"
 #include "events/trigger_service.hpp"
 #include "events/webhook_options.hpp"
 #include "http/server.hpp"
@@ -38,6 +39,7 @@ struct Config {
   events::WebhookOptions webhooks;        // webhooks.*: delivery threads, timeout, egress policy
   events::TriggerOptions triggers;        // triggers.*: scheduler threads, poll interval floor
   events::AutomationOptions automations;  // automations.*: run threads, attempts, retry delay
+  events::RetentionOptions retention;  // retention.*: how long events and webhook deliveries are kept
 };
 
 // Reads `file` (when given) and applies the environment. Relative paths in the file are taken

@@ -72,6 +72,7 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   dispatcher_->add_consumer(*webhook_consumer_);
   dispatcher_->add_consumer(*automation_runner_);
   events_ = std::make_unique<events::EventService>(*store_, *tenancy_, [this] { dispatcher_->wake(); });
+  retention_ = std::make_unique<events::RetentionTask>(*store_, config_.retention);
   triggers_ = std::make_unique<events::TriggerService>(*store_, *vault_, registry_, *connections_, *execute_,
                                                        *events_, config_.triggers);
   trigger_loop_ = std::make_unique<events::DueWorkLoop>(
@@ -107,6 +108,7 @@ std::uint16_t Runtime::serve() {
   deliveries_->start();
   automation_loop_->start();
   dispatcher_->start();
+  retention_->start();
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
   const std::string base = !config_.public_url.empty()
@@ -127,6 +129,7 @@ void Runtime::stop() {
   if (dispatcher_) dispatcher_->stop();
   if (automation_loop_) automation_loop_->stop();
   if (deliveries_) deliveries_->stop();
+  if (retention_) retention_->stop();
   if (log_) log_->flush();
 }
 

@@ -13,6 +13,7 @@
 #include "events/dispatcher.hpp"
 #include "events/due_work_loop.hpp"
 #include "events/event_service.hpp"
+#include "events/retention.hpp"
 #include "events/trigger_service.hpp"
 #include "events/webhook_consumer.hpp"
 #include "events/webhook_sender.hpp"
@@ -74,6 +75,7 @@ class Runtime {
   std::unique_ptr<events::WebhookConsumer> webhook_consumer_;
   std::unique_ptr<events::Dispatcher> dispatcher_;
   std::unique_ptr<events::EventService> events_;
+  std::unique_ptr<events::RetentionTask> retention_;  // prunes old events and deliveries
   // Provider triggers publish into events_; trigger_loop_ runs their polls and renewals.
   std::unique_ptr<events::TriggerService> triggers_;
   std::unique_ptr<events::DueWorkLoop> trigger_loop_;

@@ -38,7 +38,20 @@ Event event_from(const store::EventRecord& r) {
 EventService::EventService(store::Store& store, auth::TenancyService& tenancy, std::function<void()> wake)
     : store_(store), tenancy_(tenancy), wake_(std::move(wake)) {}
 
-Event EventService::publish(EventInput in) {
+namespace {
+
+EventService::Recorded repeated(const store::EventRecord& stored, const std::string& type) {
+  if (stored.type != type)
+    throw ServiceError(
+        "conflict",
+        "external_id " + stored.external_id + " already names event " + stored.id + " of type " + stored.type,
+        "external_id");
+  return {event_from(stored), false};
+}
+
+}  // namespace
+
+EventService::Recorded EventService::record(EventInput in) {
   if (in.workspace_id.empty()) throw ServiceError::invalid("workspace_id", "workspace_id is required");
   if (!valid_event_type(in.type))
     throw ServiceError::invalid(
@@ -56,6 +69,9 @@ Event EventService::publish(EventInput in) {
     throw ServiceError::invalid("source", "source is required");
   if (in.external_id.size() > 200)
     throw ServiceError::invalid("external_id", "external_id is longer than 200 characters");
+  if (!in.external_id.empty())
+    if (auto stored = store_.events().find_external(in.workspace_id, in.source, in.external_id))
+      return repeated(*stored, in.type);
   store::EventRecord r;
   r.id = "evt_" + vault::random_hex(12);
   r.workspace_id = std::move(in.workspace_id);
@@ -73,9 +89,17 @@ Event EventService::publish(EventInput in) {
     if (!t) throw ServiceError::invalid("occurred_at", "occurred_at must be an ISO 8601 time");
     r.occurred_at = store::to_iso(*t);
   }
-  store_.events().append(r);
+  try {
+    store_.events().append(r);
+  } catch (const store::ConflictError&) {
+    // A repeat raced this call past the lookup above; the unique index let one of them in.
+    if (r.external_id.empty()) throw;
+    auto stored = store_.events().find_external(r.workspace_id, r.source, r.external_id);
+    if (!stored) throw;
+    return repeated(*stored, r.type);
+  }
   if (wake_) wake_();
-  return event_from(r);
+  return {event_from(r), true};
 }
 
 std::optional<Event> EventService::get(const std::string& workspace_id, const std::string& id) {

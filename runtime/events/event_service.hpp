@@ -24,8 +24,18 @@ class EventService final : public EventSink {
   EventService(store::Store& store, auth::TenancyService& tenancy, std::function<void()> wake);
 
   // Throws ServiceError (validation_error with the field) for a bad event, store::StoreError
-  // when it could not be stored.
-  Event publish(EventInput in) override;
+  // when it could not be stored. An event repeated by its producer comes back as stored.
+  Event publish(EventInput in) override { return record(std::move(in)).event; }
+
+  // publish, saying whether this call stored the event. An input with an external_id that its
+  // workspace and source already used is the producer repeating itself (a retried POST, a
+  // re-sent provider webhook): the stored event is returned and nothing is fanned out again.
+  // conflict when the repeat names another event type (the external_id was reused).
+  struct Recorded {
+    Event event;
+    bool created = true;
+  };
+  Recorded record(EventInput in);
 
   // nullopt also when the event belongs to another workspace.
   std::optional<Event> get(const std::string& workspace_id, const std::string& id);

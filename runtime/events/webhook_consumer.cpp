@@ -29,7 +29,7 @@ WebhookConsumer::WebhookConsumer(store::Store& store, std::function<void()> on_q
     : store_(store), on_queued_(std::move(on_queued)) {}
 
 void WebhookConsumer::enqueue(const Event& e) {
-  bool queued = false;
+  std::vector<store::WebhookDelivery> batch;
   std::string payload;
   for (const auto& w : store_.webhooks().list_active(e.workspace_id)) {
     if (!webhook_matches(w, e)) continue;
@@ -44,9 +44,9 @@ void WebhookConsumer::enqueue(const Event& e) {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
     d.created_at = d.updated_at = store::now_iso();
-    queued = store_.deliveries().enqueue(d) || queued;
+    batch.push_back(std::move(d));
   }
-  if (queued && on_queued_) on_queued_();
+  if (store_.deliveries().enqueue_all(batch) > 0 && on_queued_) on_queued_();
 }
 
 }  // namespace plugboard::events

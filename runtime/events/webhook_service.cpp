@@ -1,5 +1,6 @@
 #include "events/webhook_service.hpp"
 
+#include "auth/page_cursor.hpp"
 #include "auth/service_error.hpp"
 #include "events/event_service.hpp"
 #include "store/iso_time.hpp"
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 
 namespace plugboard::events {
@@ -226,9 +228,25 @@ std::optional<WebhookTarget> WebhookService::target(const std::string& id) const
   return t;
 }
 
-std::vector<store::WebhookDelivery> WebhookService::deliveries(const store::DeliveryFilter& filter,
-                                                               std::int64_t limit) {
-  return store_.deliveries().list(filter, limit);
+DeliveryPage WebhookService::deliveries(store::DeliveryFilter filter,
+                                        const std::optional<std::string>& cursor, std::int64_t limit) {
+  if (cursor) {
+    auto [created_at, seq] = auth::decode_cursor(*cursor);
+    std::int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), n);
+    if (ec != std::errc() || ptr != seq.data() + seq.size() || n < 0)
+      throw ServiceError::invalid("cursor", "cursor is not one this server issued");
+    filter.after = store::DeliveryPosition{std::move(created_at), n};
+  }
+  DeliveryPage page;
+  page.deliveries = store_.deliveries().list(filter, limit + 1);  // one more: is there a next page?
+  if (static_cast<std::int64_t>(page.deliveries.size()) > limit) {
+    page.deliveries.resize(static_cast<std::size_t>(limit));
+    page.next_cursor =
+        auth::encode_cursor(page.deliveries.back().created_at, std::to_string(page.deliveries.back().seq));
+  }
+  page.total = store_.deliveries().count(filter);
+  return page;
 }
 
 std::optional<std::pair<store::WebhookDelivery, store::WebhookRecord>> WebhookService::delivery(

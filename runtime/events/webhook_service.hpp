@@ -42,6 +42,13 @@ struct CreatedWebhook {
   std::string secret;  // the only time it is shown
 };
 
+// A page of a webhook's delivery log, newest first.
+struct DeliveryPage {
+  std::vector<store::WebhookDelivery> deliveries;
+  std::int64_t total = 0;                  // matching the filter, over all pages
+  std::optional<std::string> next_cursor;  // set when there are older ones
+};
+
 struct TestOutcome {
   std::string delivery_id;
   AttemptOutcome attempt;
@@ -74,8 +81,10 @@ class WebhookService {
   // For the delivery worker: the webhook with its secrets opened, any workspace.
   std::optional<WebhookTarget> target(const std::string& id) const;
 
-  // The delivery log of a webhook (the caller checked the webhook's workspace).
-  std::vector<store::WebhookDelivery> deliveries(const store::DeliveryFilter& filter, std::int64_t limit);
+  // The delivery log of a webhook (the caller checked the webhook's workspace), `limit`
+  // entries after `cursor` (a previous page's next_cursor). validation_error on "cursor".
+  DeliveryPage deliveries(store::DeliveryFilter filter, const std::optional<std::string>& cursor,
+                          std::int64_t limit);
   // A delivery and its webhook, when the webhook is the workspace's.
   std::optional<std::pair<store::WebhookDelivery, store::WebhookRecord>> delivery(
       const std::string& workspace_id, const std::string& id);

@@ -63,9 +63,12 @@ events::EventInput event_input(const json::object& body, const auth::Principal& 
 }  // namespace
 
 void add_event_routes(Router& r, Services& s) {
+  // 202: stored and on its way to subscribers. 200: the same external_id was posted before;
+  // the answer is that event, and it is not fanned out again (a client retrying a POST whose
+  // answer it lost cannot make receivers see the event twice).
   r.add("POST", "/api/v2/events", Access::write, [&s](Exchange& ex) {
-    auto e = s.events.publish(event_input(require_object_body(ex), *ex.principal));
-    ex.send_json(202, render(e, false));
+    auto recorded = s.events.record(event_input(require_object_body(ex), *ex.principal));
+    ex.send_json(recorded.created ? 202 : 200, render(recorded.event, false));
   });
 
   r.add("GET", "/api/v2/events/{id}", Access::read, [&s](Exchange& ex) {

@@ -139,10 +139,16 @@ void add_webhook_routes(Router& r, Services& s) {
       throw ServiceError::invalid("status", "status must be pending, retrying, success or failed");
     f.since = date_query(ex, "start_date", false);
     f.until = date_query(ex, "end_date", true);
+    // Seed 000's limit, and API.md's cursor for a log that grows while it is read.
     const auto limit = page_from_query(ex).limit;
+    auto page = s.webhooks.deliveries(f, ex.query("cursor"), limit);
     json::array list;
-    for (const auto& d : s.webhooks.deliveries(f, limit)) list.push_back(render_delivery(d));
-    ex.send_json(200, json::object{{"deliveries", std::move(list)}, {"limit", limit}});
+    for (const auto& d : page.deliveries) list.push_back(render_delivery(d));
+    ex.send_json(200, json::object{{"deliveries", std::move(list)},
+                                   {"limit", limit},
+                                   {"total", page.total},
+                                   {"next_cursor", page.next_cursor ? json::value(*page.next_cursor)
+                                                                    : json::value(nullptr)}});
   });
 
   // The same delivery (same id, for the receiver's idempotency) queued again.

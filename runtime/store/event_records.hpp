@@ -52,7 +52,8 @@ struct WebhookRecord {
 // attempt. Status: pending (never tried), retrying (waiting for its next attempt), success,
 // failed. While an attempt runs the row keeps its status and carries a lease.
 struct WebhookDelivery {
-  std::string id;  // "dlv_..."
+  std::int64_t seq = 0;  // insertion order, assigned by the store: the log's tiebreak within a second
+  std::string id;        // "dlv_..."
   std::string webhook_id;
   std::string event_id;
   std::string event_type;

@@ -516,6 +516,20 @@ CREATE TABLE automation_runs (
 );
 CREATE INDEX automation_runs_due ON automation_runs (status, next_attempt_at);
 CREATE INDEX automation_runs_log ON automation_runs (automation_id, created_at);
+CREATE INDEX automation_runs_event ON automation_runs (event_id, status);
+)sql";
+
+// Events: a producer that repeats a POST (same workspace, source and external_id) gets the
+// event it already stored, enforced by a unique index so two racing repeats cannot both
+// insert. Events stored before this index may repeat an external_id: all but the first lose
+// it (they stay, unlinked), or the index could not be built. Retention deletes by age, so
+// both logs get an index on created_at.
+const char* const kEventRetentionSql = R"sql(
+UPDATE events SET external_id = '' WHERE external_id <> '' AND seq NOT IN
+  (SELECT MIN(seq) FROM events WHERE external_id <> '' GROUP BY workspace_id, source, external_id);
+CREATE UNIQUE INDEX events_external ON events (workspace_id, source, external_id) WHERE external_id <> '';
+CREATE INDEX events_age ON events (created_at);
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_at);
 )sql";
 
 }  // namespace
@@ -531,6 +545,8 @@ const std::vector<Migration>& migrations() {
       {7, "events, webhooks, webhook deliveries", kEventsSqlite, kEventsPostgres},
       {8, "trigger subscriptions", kTriggersSql, kTriggersSql},
       {9, "automations", kAutomationsSql, kAutomationsSql},
+      {10, "event external ids unique, event and delivery age indexes", kEventRetentionSql,
+       kEventRetentionSql},
   };
   return all;
 }

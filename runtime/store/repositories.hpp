@@ -284,9 +284,15 @@ class EventRepository {
   // Assigns seq; ConflictError on a duplicate id.
   virtual void append(const EventRecord& e) = 0;
   virtual std::optional<EventRecord> get(const std::string& id) = 0;
+  // The event a producer stored under its own id (external_id is not empty).
+  virtual std::optional<EventRecord> find_external(const std::string& workspace_id, const std::string& source,
+                                                   const std::string& external_id) = 0;
   // Up to `limit` events not yet dispatched, oldest (lowest seq) first.
   virtual std::vector<EventRecord> undispatched(std::int64_t limit) = 0;
   virtual void mark_dispatched(const std::vector<std::int64_t>& seqs) = 0;
+  // Retention: deletes up to `limit` dispatched events created before `cutoff` (ISO 8601),
+  // oldest first; returns how many. Undispatched events stay whatever their age.
+  virtual std::int64_t prune(const std::string& cutoff, std::int64_t limit) = 0;
 };
 
 struct WebhookFilter {
@@ -321,11 +327,18 @@ class WebhookRepository {
   virtual std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) = 0;
 };
 
+// Where a page of the delivery log ended: it goes on with older (created_at, seq) pairs.
+struct DeliveryPosition {
+  std::string created_at;
+  std::int64_t seq = 0;
+};
+
 struct DeliveryFilter {
   std::string webhook_id;
   std::optional<std::string> status{};
-  std::optional<std::string> since{};  // created_at >= since (ISO 8601)
-  std::optional<std::string> until{};  // created_at <= until
+  std::optional<std::string> since{};       // created_at >= since (ISO 8601)
+  std::optional<std::string> until{};       // created_at <= until
+  std::optional<DeliveryPosition> after{};  // list only: the page after this position
 };
 
 // The outbox. Any number of workers (on any number of nodes, later) claim due rows with a
@@ -336,9 +349,14 @@ class DeliveryRepository {
   // Inserts the delivery as given; false when (webhook_id, event_id) is already queued, which
   // makes a repeated enqueue harmless.
   virtual bool enqueue(const WebhookDelivery& d) = 0;
+  // enqueue for several deliveries in one transaction (one event's fan-out: one commit, one
+  // fsync, instead of one per webhook). Returns how many were new.
+  virtual std::int64_t enqueue_all(const std::vector<WebhookDelivery>& ds) = 0;
   virtual std::optional<WebhookDelivery> get(const std::string& id) = 0;
-  // Newest first.
+  // Newest first (created_at, then seq, descending).
   virtual std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) = 0;
+  // How many match, the position ignored.
+  virtual std::int64_t count(const DeliveryFilter& filter) = 0;
   // Leases up to `limit` pending or retrying deliveries that are due at now_ms and not leased
   // (or whose lease ran out) to `node` until now_ms + lease_ms, in one transaction, and
   // returns them. Of concurrent claims, each row goes to one.
@@ -352,6 +370,9 @@ class DeliveryRepository {
   // A failed delivery back to pending, due at now_ms, with a fresh retry budget (attempts 0).
   // False when it does not exist or has not failed.
   virtual bool requeue(const std::string& id, std::int64_t now_ms, const std::string& now) = 0;
+  // Retention: deletes up to `limit` finished (success or failed) deliveries created before
+  // `cutoff` (ISO 8601); returns how many. Pending and retrying ones stay whatever their age.
+  virtual std::int64_t prune(const std::string& cutoff, std::int64_t limit) = 0;
 };
 
 // The set of repositories of one backend, and its lifecycle.

@@ -13,12 +13,14 @@ using Poco::Data::Statement;
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, response_code,"
+    "SELECT rowid AS seq, id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, "
+    "response_code,"
     " response_body, response_time_ms, delivered_at, last_error, leased_by, lease_until, created_at,"
     " updated_at FROM webhook_deliveries ";
 
 WebhookDelivery read_delivery(const RecordSet& rs, std::size_t row) {
   WebhookDelivery d;
+  d.seq = integer(rs, "seq", row);
   d.id = text(rs, "id", row);
   d.webhook_id = text(rs, "webhook_id", row);
   d.event_id = text(rs, "event_id", row);
@@ -43,23 +45,37 @@ Poco::Nullable<Poco::Int64> to_nullable_int(const std::optional<std::int64_t>& v
   return v ? Poco::Nullable<Poco::Int64>(*v) : Poco::Nullable<Poco::Int64>();
 }
 
+// One INSERT; false when (webhook_id, event_id) is already queued.
+bool insert_delivery(Session& s, const WebhookDelivery& d) {
+  Poco::Int64 attempts = d.attempts, next = d.next_attempt_at_ms;
+  Poco::Nullable<Poco::Int64> code = to_nullable_int(d.response_code);
+  Poco::Nullable<Poco::Int64> time = to_nullable_int(d.response_time_ms);
+  Poco::Nullable<std::string> delivered = to_nullable(d.delivered_at);
+  Statement st(s);
+  st << "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, status, attempts,"
+        " next_attempt_at, response_code, response_body, response_time_ms, delivered_at, last_error,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (webhook_id, event_id) DO NOTHING",
+      useRef(d.id), useRef(d.webhook_id), useRef(d.event_id), useRef(d.event_type), useRef(d.payload_json),
+      useRef(d.status), use(attempts), use(next), use(code), useRef(d.response_body), use(time),
+      use(delivered), useRef(d.last_error), useRef(d.created_at), useRef(d.updated_at);
+  return st.execute() > 0;
+}
+
 }  // namespace
 
 bool SqliteDeliveryRepository::enqueue(const WebhookDelivery& d) {
-  return db_.run("queueing webhook delivery", [&](Session& s) {
-    Poco::Int64 attempts = d.attempts, next = d.next_attempt_at_ms;
-    Poco::Nullable<Poco::Int64> code = to_nullable_int(d.response_code);
-    Poco::Nullable<Poco::Int64> time = to_nullable_int(d.response_time_ms);
-    Poco::Nullable<std::string> delivered = to_nullable(d.delivered_at);
-    Statement st(s);
-    st << "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, status, attempts,"
-          " next_attempt_at, response_code, response_body, response_time_ms, delivered_at, last_error,"
-          " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          " ON CONFLICT (webhook_id, event_id) DO NOTHING",
-        useRef(d.id), useRef(d.webhook_id), useRef(d.event_id), useRef(d.event_type), useRef(d.payload_json),
-        useRef(d.status), use(attempts), use(next), use(code), useRef(d.response_body), use(time),
-        use(delivered), useRef(d.last_error), useRef(d.created_at), useRef(d.updated_at);
-    return st.execute() > 0;
+  return db_.run("queueing webhook delivery", [&](Session& s) { return insert_delivery(s, d); });
+}
+
+std::int64_t SqliteDeliveryRepository::enqueue_all(const std::vector<WebhookDelivery>& ds) {
+  if (ds.empty()) return 0;
+  return db_.run("queueing webhook deliveries", [&](Session& s) {
+    SqliteTransaction tx(s);
+    std::int64_t added = 0;
+    for (const auto& d : ds) added += insert_delivery(s, d) ? 1 : 0;
+    tx.commit();
+    return added;
   });
 }
 
@@ -71,26 +87,52 @@ std::optional<WebhookDelivery> SqliteDeliveryRepository::get(const std::string& 
   });
 }
 
+namespace {
+
+// The WHERE clause of a delivery log query, its values bound to `st`.
+std::string log_where(const DeliveryFilter& f, Statement& st, bool with_position) {
+  std::string sql = " WHERE webhook_id = ?";
+  st.addBind(useRef(f.webhook_id));
+  if (f.status) {
+    sql += " AND status = ?";
+    st.addBind(useRef(*f.status));
+  }
+  if (f.since) {
+    sql += " AND created_at >= ?";
+    st.addBind(useRef(*f.since));
+  }
+  if (f.until) {
+    sql += " AND created_at <= ?";
+    st.addBind(useRef(*f.until));
+  }
+  if (with_position && f.after) {
+    sql += " AND (created_at < ? OR (created_at = ? AND rowid < ?))";
+    st.addBind(useRef(f.after->created_at));
+    st.addBind(useRef(f.after->created_at));
+    st.addBind(useRef(f.after->seq));
+  }
+  return sql;
+}
+
+}  // namespace
+
 std::vector<WebhookDelivery> SqliteDeliveryRepository::list(const DeliveryFilter& f, std::int64_t limit) {
   return db_.run("listing webhook deliveries", [&](Session& s) {
     Statement st(s);
-    std::string sql = std::string(kColumns) + "WHERE webhook_id = ?";
-    st.addBind(useRef(f.webhook_id));
-    if (f.status) {
-      sql += " AND status = ?";
-      st.addBind(useRef(*f.status));
-    }
-    if (f.since) {
-      sql += " AND created_at >= ?";
-      st.addBind(useRef(*f.since));
-    }
-    if (f.until) {
-      sql += " AND created_at <= ?";
-      st.addBind(useRef(*f.until));
-    }
+    const std::string sql = std::string(kColumns) + log_where(f, st, true);
     Poco::Int64 n = std::max<std::int64_t>(limit, 0);
     st << sql + " ORDER BY created_at DESC, rowid DESC LIMIT ?", use(n);
     return select_rows(st, read_delivery);
+  });
+}
+
+std::int64_t SqliteDeliveryRepository::count(const DeliveryFilter& f) {
+  return db_.run("counting webhook deliveries", [&](Session& s) {
+    Statement st(s);
+    Poco::Int64 n = 0;
+    const std::string sql = "SELECT COUNT(*) FROM webhook_deliveries" + log_where(f, st, false);
+    st << sql, into(n), now;
+    return static_cast<std::int64_t>(n);
   });
 }
 
@@ -152,6 +194,17 @@ bool SqliteDeliveryRepository::requeue(const std::string& id, std::int64_t now_m
           " leased_by = '', lease_until = 0, updated_at = ? WHERE id = ? AND status = 'failed'",
         use(next), useRef(now_text), useRef(id);
     return st.execute() > 0;
+  });
+}
+
+std::int64_t SqliteDeliveryRepository::prune(const std::string& cutoff, std::int64_t limit) {
+  return db_.run("pruning webhook deliveries", [&](Session& s) {
+    Poco::Int64 n = std::max<std::int64_t>(limit, 0);
+    Statement st(s);
+    st << "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+          " WHERE created_at < ? AND status IN ('success', 'failed') ORDER BY created_at LIMIT ?)",
+        useRef(cutoff), use(n);
+    return static_cast<std::int64_t>(st.execute());
   });
 }
 

@@ -12,8 +12,11 @@ class SqliteEventRepository final : public EventRepository {
   explicit SqliteEventRepository(SqliteDb& db) : db_(db) {}
   void append(const EventRecord& e) override;
   std::optional<EventRecord> get(const std::string& id) override;
+  std::optional<EventRecord> find_external(const std::string& workspace_id, const std::string& source,
+                                           const std::string& external_id) override;
   std::vector<EventRecord> undispatched(std::int64_t limit) override;
   void mark_dispatched(const std::vector<std::int64_t>& seqs) override;
+  std::int64_t prune(const std::string& cutoff, std::int64_t limit) override;
 
  private:
   SqliteDb& db_;
@@ -43,13 +46,16 @@ class SqliteDeliveryRepository final : public DeliveryRepository {
  public:
   explicit SqliteDeliveryRepository(SqliteDb& db) : db_(db) {}
   bool enqueue(const WebhookDelivery& d) override;
+  std::int64_t enqueue_all(const std::vector<WebhookDelivery>& ds) override;
   std::optional<WebhookDelivery> get(const std::string& id) override;
   std::vector<WebhookDelivery> list(const DeliveryFilter& filter, std::int64_t limit) override;
+  std::int64_t count(const DeliveryFilter& filter) override;
   std::vector<WebhookDelivery> claim(const std::string& node, std::int64_t now_ms, std::int64_t lease_ms,
                                      std::int64_t limit) override;
   std::optional<std::int64_t> next_due_ms() override;
   bool finish(const WebhookDelivery& d, const std::string& node) override;
   bool requeue(const std::string& id, std::int64_t now_ms, const std::string& now) override;
+  std::int64_t prune(const std::string& cutoff, std::int64_t limit) override;
 
  private:
   SqliteDb& db_;

@@ -51,6 +51,18 @@ std::optional<EventRecord> SqliteEventRepository::get(const std::string& id) {
   });
 }
 
+std::optional<EventRecord> SqliteEventRepository::find_external(const std::string& workspace_id,
+                                                                const std::string& source,
+                                                                const std::string& external_id) {
+  return db_.run("reading event by external id", [&](Session& s) {
+    Statement st(s);
+    st << std::string(kColumns) +
+              "WHERE workspace_id = ? AND source = ? AND external_id = ? AND external_id <> ''",
+        useRef(workspace_id), useRef(source), useRef(external_id);
+    return select_one(st, read_event);
+  });
+}
+
 std::vector<EventRecord> SqliteEventRepository::undispatched(std::int64_t limit) {
   return db_.run("listing undispatched events", [&](Session& s) {
     Poco::Int64 n = std::max<std::int64_t>(limit, 0);
@@ -69,6 +81,20 @@ void SqliteEventRepository::mark_dispatched(const std::vector<std::int64_t>& seq
       s << "UPDATE events SET dispatched = 1 WHERE seq = ?", use(v), now;
     }
     tx.commit();
+  });
+}
+
+std::int64_t SqliteEventRepository::prune(const std::string& cutoff, std::int64_t limit) {
+  return db_.run("pruning events", [&](Session& s) {
+    Poco::Int64 n = std::max<std::int64_t>(limit, 0);
+    Statement st(s);
+    // seq follows created_at (both are set at append), so the oldest go first.
+    // Events an automation run still waits for stay: the run reads the event when it runs.
+    st << "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE dispatched = 1 AND created_at < ?"
+          " AND NOT EXISTS (SELECT 1 FROM automation_runs r WHERE r.event_id = events.id"
+          " AND r.status IN ('pending', 'retrying')) ORDER BY seq LIMIT ?)",
+        useRef(cutoff), use(n);
+    return static_cast<std::int64_t>(st.execute());
   });
 }
 

@@ -246,6 +246,27 @@ class WebhooksTest(PlugboardTestCase):
                 self.assertApiError(self.call("POST", "/api/v2/events", body), 400, "validation_error", field)
         self.assertApiError(self.call("GET", "/api/v2/events/evt_nope"), 404, "not_found")
 
+    def test_repeated_external_id_is_one_event(self):
+        w, path = self.hook(events=["order.paid"])
+        first = self.call("POST", "/api/v2/events", {"type": "order.paid", "external_id": "order-17", "data": {"n": 1}})
+        self.assertEqual(first.status, 202, first)
+        again = self.call("POST", "/api/v2/events", {"type": "order.paid", "external_id": "order-17", "data": {"n": 1}})
+        self.assertEqual(again.status, 200, again)  # the client's retry: the event it already stored
+        self.assertEqual(again.json["id"], first.json["id"])
+        self.assertEqual(again.json["external_id"], "order-17")
+        self.assertApiError(self.call("POST", "/api/v2/events", {"type": "order.refunded", "external_id": "order-17"}),
+                            409, "conflict", "external_id")
+        # Another workspace's producer may use the same id.
+        other = self.call("POST", "/api/v2/events", {"type": "order.paid", "external_id": "order-17"}, key=self.other)
+        self.assertEqual(other.status, 202, other)
+        self.rx.wait_for(path, 1)
+        self.call("POST", "/api/v2/events", {"type": "order.paid", "external_id": "order-18"})
+        got = self.rx.wait_for(path, 2)
+        time.sleep(0.3)
+        self.assertEqual([g["json"]["id"] for g in self.rx.at(path)][0], first.json["id"])
+        self.assertEqual(len(self.rx.at(path)), 2, "the repeated POST was fanned out again")
+        self.assertEqual(len(self.deliveries(w["id"])), 2)
+
     def test_retries_with_backoff_keep_the_delivery_id(self):
         w, path = self.hook(retry_config={"max_retries": 3, "retry_delay_seconds": 0.3, "exponential_backoff": True})
         self.rx.on(path, statuses=[500, 503])
@@ -287,6 +308,32 @@ class WebhooksTest(PlugboardTestCase):
         self.assertEqual(done["id"], d["id"])
         self.assertApiError(self.call("POST", f"/api/v2/webhooks/deliveries/{d['id']}/retry"), 409, "conflict")
         self.assertApiError(self.call("POST", "/api/v2/webhooks/deliveries/dlv_nope/retry"), 404, "not_found")
+
+    def test_delivery_log_pages_with_a_cursor(self):
+        w, path = self.hook()
+        for i in range(5):
+            self.event("record_created", row_id=i)
+        self.wait_delivery(w["id"], "success", count=5)
+        seen, cursor, pages = [], None, 0
+        while True:
+            r = self.call("GET", f"/api/v2/webhooks/{w['id']}/deliveries?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual((r.json["total"], r.json["limit"]), (5 if pages == 0 else 6, 2), r)
+            seen += [d["id"] for d in r.json["deliveries"]]
+            pages += 1
+            cursor = r.json["next_cursor"]
+            if cursor is None:
+                break
+            if pages == 1:  # the log grows meanwhile: the new delivery is newer than every page
+                self.event("record_created", row_id=99)
+                self.wait_delivery(w["id"], "success", count=6)
+        self.assertEqual(pages, 3)
+        self.assertEqual(len(seen), 5)
+        self.assertEqual(len(set(seen)), 5, "a delivery appeared on two pages")
+        newest_first = [d["id"] for d in self.deliveries(w["id"])]
+        self.assertEqual(seen, [i for i in newest_first if i in seen])  # pages keep the log's order
+        self.assertApiError(self.call("GET", f"/api/v2/webhooks/{w['id']}/deliveries?cursor=bm90LWEtY3Vyc29y"),
+                            400, "validation_error", "cursor")
 
     def test_test_endpoint(self):
         w, path = self.hook()
@@ -352,6 +399,54 @@ class WebhooksTest(PlugboardTestCase):
         for method, url in [("POST", "/api/v2/webhooks"), ("PATCH", f"/api/v2/webhooks/{w['id']}"),
                             ("DELETE", f"/api/v2/webhooks/{w['id']}"), ("POST", "/api/v2/events")]:
             self.assertApiError(self.call(method, url, {"name": "x"}, key=self.reader), 403, "forbidden")
+
+
+class RetentionTest(PlugboardTestCase):
+    """The server's retention task deletes old dispatched events and old finished deliveries, and
+    keeps what is recent or still owed (config retention.*, here every second)."""
+
+    server_env = {"PLUGBOARD_WEBHOOKS_EGRESS_ALLOW_LOOPBACK": "true",
+                  "PLUGBOARD_RETENTION_EVENTS_DAYS": "7",
+                  "PLUGBOARD_RETENTION_DELIVERIES_DAYS": "3",
+                  "PLUGBOARD_RETENTION_INTERVAL_SECONDS": "1"}
+
+    def test_old_events_and_deliveries_are_pruned(self):
+        rx = Receiver()
+        try:
+            r = self.call("POST", "/api/v2/webhooks", {"name": "n", "url": rx.url + "/h"})
+            self.assertEqual(r.status, 201, r)
+            hook = r.json["id"]
+            ids = [self.call("POST", "/api/v2/events", {"type": "record_created", "row_id": i}).json["id"]
+                   for i in range(4)]
+            rx.wait_for("/h", 4)
+            deadline = time.monotonic() + 15
+            while True:
+                ds = self.call("GET", f"/api/v2/webhooks/{hook}/deliveries").json["deliveries"]
+                if len(ds) == 4 and all(d["status"] == "success" for d in ds):
+                    break
+                self.assertLess(time.monotonic(), deadline, ds)
+                time.sleep(0.05)
+            by_event = {d["event_id"]: d["id"] for d in ds}
+            # Age them as if time had passed: events 0 and 1 are 10 days old, 2 is 5 days old;
+            # deliveries of 0 and 2 are 10 days old, but 2's is still retrying (owed).
+            with self.env.db() as db:
+                db.execute("UPDATE events SET created_at = '2000-01-01T00:00:00Z' WHERE id IN (?, ?)", ids[:2])
+                db.execute("UPDATE events SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-5 days')"
+                           " WHERE id = ?", (ids[2],))
+                db.execute("UPDATE webhook_deliveries SET created_at = '2000-01-01T00:00:00Z' WHERE id IN (?, ?)",
+                           (by_event[ids[0]], by_event[ids[2]]))
+                db.execute("UPDATE webhook_deliveries SET status = 'retrying', next_attempt_at = 9e15 WHERE id = ?",
+                           (by_event[ids[2]],))
+            deadline = time.monotonic() + 15
+            while self.call("GET", f"/api/v2/events/{ids[0]}").status != 404:
+                self.assertLess(time.monotonic(), deadline, "the retention task did not run")
+                time.sleep(0.1)
+            time.sleep(1.5)  # a further pass must not take more
+            self.assertEqual([self.call("GET", f"/api/v2/events/{i}").status for i in ids], [404, 404, 200, 200])
+            left = {d["id"] for d in self.call("GET", f"/api/v2/webhooks/{hook}/deliveries").json["deliveries"]}
+            self.assertEqual(left, {by_event[ids[1]], by_event[ids[2]], by_event[ids[3]]})
+        finally:
+            rx.close()
 
 
 class EgressTest(PlugboardTestCase):

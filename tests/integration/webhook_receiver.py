@@ -1,14 +1,16 @@
 """A real webhook receiver for the tests and the benchmark: a threaded http.server on 127.0.0.1.
 
-Every POST is recorded (path, headers, raw body, the time it arrived) and its signature is
-checked exactly as docs/webhooks.md's receiver example checks it. Per path, a test can script
-the answers (a list of statuses used up in order, then 200) and a delay before answering.
+Every POST is recorded (path, headers, raw body, the time it arrived, whether the answer went
+out) and its signature is checked exactly as docs/webhooks.md's receiver example checks it.
+Per path, a test can script the answers (a list of statuses used up in order, then 200) and a
+delay before answering.
 """
 
 import hashlib
 import hmac
 import http.server
 import json
+import socket
 import threading
 import time
 
@@ -35,6 +37,12 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self):
+                super().setup()
+                # The status line and headers go out in one write, the body in another: without
+                # this, Nagle holds the body until the sender's delayed ACK (40 ms) comes.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(n)
@@ -42,7 +50,7 @@ class Receiver:
                 with receiver.lock:
                     secret = receiver.secrets.get(path)
                     entry = {"path": path, "headers": {k: v for k, v in self.headers.items()},
-                             "body": body, "at": time.time(),
+                             "body": body, "at": time.time(), "answered": False,
                              "valid": verify(secret, self.headers, body) if secret else None}
                     try:
                         entry["json"] = json.loads(body)
@@ -58,11 +66,19 @@ class Receiver:
                 if delay:
                     time.sleep(delay)
                 text = b"OK" if status < 300 else b"receiver says no"
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(text)))
-                self.end_headers()
-                self.wfile.write(text)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(text)))
+                    self.end_headers()
+                    self.wfile.write(text)
+                    self.wfile.flush()
+                except OSError:  # the sender went away (killed mid-delivery): it never saw this answer
+                    self.close_connection = True
+                    return
+                with receiver.lock:
+                    entry["answered"] = True
+                    receiver.lock.notify_all()
 
             def log_message(self, *args):
                 pass
@@ -85,6 +101,11 @@ class Receiver:
     def at(self, path):
         with self.lock:
             return [r for r in self.received if r["path"] == path]
+
+    def in_flight(self, path):
+        """Requests that arrived and are not answered yet (the receiver is still "working")."""
+        with self.lock:
+            return [r for r in self.received if r["path"] == path and not r["answered"]]
 
     def wait_for(self, path, count, timeout=15):
         deadline = time.monotonic() + timeout
