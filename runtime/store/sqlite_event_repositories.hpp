@@ -50,6 +50,7 @@ class SqliteDeliveryRepository final : public DeliveryRepository {
   std::optional<std::int64_t> next_due_ms() override;
   bool finish(const WebhookDelivery& d, const std::string& node) override;
   bool requeue(const std::string& id, std::int64_t now_ms, const std::string& now) override;
+  std::vector<std::pair<std::string, std::int64_t>> count_by_status() override;  // sqlite_delivery_stats.cpp
 
  private:
   SqliteDb& db_;
