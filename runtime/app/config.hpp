@@ -4,6 +4,7 @@
 
 #include "events/trigger_service.hpp"
 #include "events/webhook_options.hpp"
+#include "execute/execution_retention.hpp"
 #include "http/server.hpp"
 
 #include <chrono>
@@ -34,8 +35,9 @@ struct Config {
   std::string public_url;  // how browsers and providers reach this server; default http://host:port
   std::filesystem::path outbound_ca_file;  // extra trusted CAs for providers (PEM), beside the system's
   std::string log_level = "info";
-  events::WebhookOptions webhooks;  // webhooks.*: delivery threads, timeout, egress policy
-  events::TriggerOptions triggers;  // triggers.*: scheduler threads, poll interval floor
+  events::WebhookOptions webhooks;          // webhooks.*: delivery threads, timeout, egress policy
+  events::TriggerOptions triggers;          // triggers.*: scheduler threads, poll interval floor
+  execute::ExecutionLogOptions executions;  // executions.*: retention by age, payload cap
 };
 
 // Reads `file` (when given) and applies the environment. Relative paths in the file are taken
