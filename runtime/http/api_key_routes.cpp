@@ -4,7 +4,6 @@
 #include "http/request_parsing.hpp"
 #include "http/router.hpp"
 #include "http/services.hpp"
-#include "store/iso_time.hpp"
 
 namespace plugboard::http {
 namespace {
@@ -67,10 +66,6 @@ void add_api_key_routes(Router& r, Services& s) {
                                     "project " + p + " does not exist in this workspace");
     auto rate_limit = rate_limit_from(body);
     auto expires_at = opt_string(body, "expires_at");
-    // A key born expired is a client's mistake, not a key: say so instead of creating it.
-    if (expires_at)
-      if (auto t = store::parse_iso(*expires_at); t && *t <= std::chrono::system_clock::now())
-        throw ServiceError::invalid("expires_at", "expires_at must be in the future");
     try {
       auto created = s.keys.create(ex.principal->workspace_id, name, operations, integrations, projects,
                                    expires_at, rate_limit);

@@ -104,8 +104,7 @@ class OperationsTest(PlugboardTestCase):
         self.assertExecuteError(self.send(key=k["key"]), 401, "INVALID_API_KEY")
 
     def test_key_bad_input(self):
-        for body, field in [({"name": "x", "expires_at": "2001-01-01T00:00:00Z"}, "expires_at"),
-                            ({"name": "x", "expires_at": "tomorrow"}, "expires_at"),
+        for body, field in [({"name": "x", "expires_at": "tomorrow"}, "expires_at"),
                             ({"name": "x", "rate_limit": {"requests_per_hour": 0, "burst_limit": 1}},
                              "rate_limit.requests_per_hour"),
                             ({"name": "x", "rate_limit": {"requests_per_hour": 10}}, "rate_limit.burst_limit"),
