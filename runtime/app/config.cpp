@@ -54,7 +54,7 @@ void read_file(Config& c, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   check_keys(where, root, "",
              {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log",
-              "webhooks", "triggers", "automations", "retention"});
+              "webhooks", "triggers", "automations", "retention", "executions"});
   if (auto s = root["server"]) {
     check_keys(where, s, "server",
                {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
@@ -134,6 +134,18 @@ void read_file(Config& c, const std::filesystem::path& file) {
         o.egress.allow_private = scalar<bool>(where, e["allow_private"], "webhooks.egress.allow_private");
     }
   }
+  if (auto x = root["executions"]) {
+    check_keys(where, x, "executions", {"retention_days", "max_payload_bytes", "prune_interval_s"});
+    auto& o = c.executions;
+    if (x["retention_days"])
+      o.retention_days = scalar<int>(where, x["retention_days"], "executions.retention_days");
+    if (x["max_payload_bytes"])
+      o.max_payload_bytes =
+          scalar<std::size_t>(where, x["max_payload_bytes"], "executions.max_payload_bytes");
+    if (x["prune_interval_s"])
+      o.prune_interval = std::chrono::seconds(
+          scalar<std::int64_t>(where, x["prune_interval_s"], "executions.prune_interval_s"));
+  }
   if (auto t = root["triggers"]) {
     check_keys(where, t, "triggers", {"workers", "min_interval_seconds"});
     if (t["workers"]) c.triggers.workers = scalar<int>(where, t["workers"], "triggers.workers");
@@ -210,6 +222,13 @@ void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_LOG_LEVEL")) c.log_level = *v;
   if (auto v = env("PLUGBOARD_PUBLIC_URL")) c.public_url = *v;
   if (auto v = env("PLUGBOARD_OUTBOUND_CA_FILE")) c.outbound_ca_file = *v;
+  if (auto v = env("PLUGBOARD_EXECUTIONS_RETENTION_DAYS"))
+    c.executions.retention_days = env_number<int>("PLUGBOARD_EXECUTIONS_RETENTION_DAYS", *v);
+  if (auto v = env("PLUGBOARD_EXECUTIONS_MAX_PAYLOAD_BYTES"))
+    c.executions.max_payload_bytes = env_number<std::size_t>("PLUGBOARD_EXECUTIONS_MAX_PAYLOAD_BYTES", *v);
+  if (auto v = env("PLUGBOARD_EXECUTIONS_PRUNE_INTERVAL_S"))
+    c.executions.prune_interval =
+        std::chrono::seconds(env_number<std::int64_t>("PLUGBOARD_EXECUTIONS_PRUNE_INTERVAL_S", *v));
   auto& w = c.webhooks;
   if (auto v = env("PLUGBOARD_TRIGGERS_WORKERS"))
     c.triggers.workers = env_number<int>("PLUGBOARD_TRIGGERS_WORKERS", *v);
@@ -273,14 +292,20 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");
-  if (c.triggers.workers < 1 || c.triggers.workers > 64)
-    throw ConfigError("triggers.workers must be from 1 to 64");
   if (c.automations.workers < 1 || c.automations.workers > 64)
     throw ConfigError("automations.workers must be from 1 to 64");
   if (c.automations.max_attempts < 1 || c.automations.max_attempts > 20)
     throw ConfigError("automations.max_attempts must be from 1 to 20");
   if (c.automations.retry_delay.count() < 0 || c.automations.retry_delay.count() > 86'400)
     throw ConfigError("automations.retry_delay_seconds must be from 0 to 86400");
+  if (c.executions.retention_days < 0 || c.executions.retention_days > 36500)
+    throw ConfigError("executions.retention_days must be from 0 (keep everything) to 36500");
+  if (c.executions.max_payload_bytes < 256 || c.executions.max_payload_bytes > 16 * 1024 * 1024)
+    throw ConfigError("executions.max_payload_bytes must be from 256 to 16777216");
+  if (c.executions.prune_interval.count() < 1 || c.executions.prune_interval.count() > 86'400)
+    throw ConfigError("executions.prune_interval_s must be from 1 to 86400");
+  if (c.triggers.workers < 1 || c.triggers.workers > 64)
+    throw ConfigError("triggers.workers must be from 1 to 64");
   if (c.triggers.min_interval_seconds < 1 || c.triggers.min_interval_seconds > 86'400)
     throw ConfigError("triggers.min_interval_seconds must be from 1 to 86400");
   if (c.webhooks.workers < 1 || c.webhooks.workers > 256)

@@ -6,6 +6,7 @@
 #include "events/retention.hpp"
 #include "events/trigger_service.hpp"
 #include "events/webhook_options.hpp"
+#include "execute/execution_retention.hpp"
 #include "http/server.hpp"
 
 #include <chrono>
@@ -40,6 +41,7 @@ struct Config {
   events::TriggerOptions triggers;        // triggers.*: scheduler threads, poll interval floor
   events::AutomationOptions automations;  // automations.*: run threads, attempts, retry delay
   events::RetentionOptions retention;  // retention.*: how long events and webhook deliveries are kept
+  execute::ExecutionLogOptions executions;  // executions.*: retention by age, payload cap
 };
 
 // Reads `file` (when given) and applies the environment. Relative paths in the file are taken

@@ -11,6 +11,7 @@
 
 #include <Poco/Environment.h>
 #include <unistd.h>
+#include <map>
 
 #include <spdlog/spdlog.h>
 
@@ -45,9 +46,13 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   integrations_ = std::make_unique<execute::IntegrationService>(*store_, *vault_, registry_);
   connections_ =
       std::make_unique<execute::ConnectionService>(*store_, *vault_, *tenancy_, registry_, *integrations_);
-  log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_);
+  log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_, &metrics_.executions());
+  retention_ = std::make_unique<execute::ExecutionRetention>(*store_, config_.executions);
+  execution_queries_ = std::make_unique<execute::ExecutionQueries>(*store_, registry_, *integrations_);
+  limiter_ = std::make_unique<auth::InMemoryRateLimiter>();
   execute::ExecuteOptions opts;
   opts.default_deadline = config_.deadline;
+  opts.max_logged_payload = config_.executions.max_payload_bytes;
   opts.base_urls = config_.provider_base_urls;
   tokens_ = std::make_unique<execute::TokenManager>(*connections_, *integrations_, *http_client_);
   execute_ = std::make_unique<execute::ExecuteService>(registry_, *tenancy_, *connections_, *log_,
@@ -77,6 +82,49 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                        *events_, config_.triggers);
   trigger_loop_ = std::make_unique<events::DueWorkLoop>(
       "trigger scheduler", [this] { return triggers_->run_due(node_id_, 1); }, config_.triggers.workers);
+  add_gauges();
+}
+
+void Runtime::add_gauges() {
+  using observability::Gauge;
+  metrics_.add_gauge(
+      {"plugboard_plugins_loaded", "Plugins loaded and serving.", [this] {
+         return std::vector<Gauge::Sample>{{{}, static_cast<double>(registry_.get()->plugins().size())}};
+       }});
+  metrics_.add_gauge(
+      {"plugboard_plugin_load_failures", "Plugins skipped at the last load, by provider.", [this] {
+         std::vector<Gauge::Sample> out;
+         std::map<std::string, double> by_provider;
+         for (const auto& f : registry_.get()->failures())
+           by_provider[f.provider.empty() ? f.manifest_file.filename().string() : f.provider] += 1;
+         for (const auto& [p, n] : by_provider) out.push_back({{{"provider", p}}, n});
+         return out;
+       }});
+  metrics_.add_gauge(
+      {"plugboard_webhook_deliveries", "Webhook deliveries in the database, by status.", [this] {
+         std::vector<Gauge::Sample> out;
+         for (const auto& [status, n] : store_->deliveries().count_by_status())
+           out.push_back({{{"status", status}}, static_cast<double>(n)});
+         return out;
+       }});
+  metrics_.add_gauge({"plugboard_webhook_outbox_depth",
+                      "Webhook deliveries waiting to be sent (pending or retrying).", [this] {
+                        double depth = 0;
+                        for (const auto& [status, n] : store_->deliveries().count_by_status())
+                          if (status == "pending" || status == "retrying") depth += static_cast<double>(n);
+                        return std::vector<Gauge::Sample>{{{}, depth}};
+                      }});
+}
+
+std::vector<std::string> Runtime::readiness_problems() {
+  std::vector<std::string> problems;
+  try {
+    store_->schema_version();
+  } catch (const std::exception& e) {
+    problems.push_back(std::string("database: ") + e.what());
+  }
+  if (registry_.get()->plugins().empty()) problems.emplace_back("plugins: none loaded");
+  return problems;
 }
 
 Runtime::~Runtime() { stop(); }
@@ -103,7 +151,11 @@ std::uint16_t Runtime::serve() {
                           *webhooks_,
                           *triggers_,
                           [this] { trigger_loop_->wake(); },
-                          *automations_};
+                          *automations_,
+                          *limiter_,
+                          *execution_queries_,
+                          metrics_,
+                          [this] { return readiness_problems(); }};
   // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
   deliveries_->start();
   automation_loop_->start();

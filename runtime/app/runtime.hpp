@@ -6,6 +6,7 @@
 #include "app/config.hpp"
 #include "auth/api_key_service.hpp"
 #include "auth/audit_service.hpp"
+#include "auth/rate_limiter.hpp"
 #include "auth/tenancy_service.hpp"
 #include "events/automation_runner.hpp"
 #include "events/automation_service.hpp"
@@ -21,9 +22,12 @@
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
 #include "execute/execution_log.hpp"
+#include "execute/execution_queries.hpp"
+#include "execute/execution_retention.hpp"
 #include "execute/oauth_service.hpp"
 #include "http/server.hpp"
 #include "net/http_client.hpp"
+#include "observability/metrics.hpp"
 #include "plugins/registry_handle.hpp"
 #include "store/repositories.hpp"
 #include "vault/vault.hpp"
@@ -51,7 +55,12 @@ class Runtime {
   events::EventSink& event_sink() { return *events_; }
 
  private:
+  // Readiness for /readyz: what keeps this node from serving, empty when nothing does.
+  std::vector<std::string> readiness_problems();
+  void add_gauges();
+
   Config config_;
+  observability::Metrics metrics_;  // first in, last out: every component may report to it
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<vault::Vault> vault_;
   plugins::RegistryHandle registry_;
@@ -62,6 +71,9 @@ class Runtime {
   std::unique_ptr<execute::IntegrationService> integrations_;
   std::unique_ptr<execute::ConnectionService> connections_;
   std::unique_ptr<execute::ExecutionLog> log_;
+  std::unique_ptr<execute::ExecutionRetention> retention_;
+  std::unique_ptr<execute::ExecutionQueries> execution_queries_;
+  std::unique_ptr<auth::RateLimiter> limiter_;
   std::unique_ptr<auth::oauth2::StateService> states_;
   std::unique_ptr<execute::TokenManager> tokens_;
   std::unique_ptr<execute::OAuthService> oauth_;

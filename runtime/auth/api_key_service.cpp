@@ -24,6 +24,10 @@ std::shared_ptr<const Principal> to_principal(const store::ApiKey& k) {
   p->operations = k.operations;
   p->integrations = k.integrations;
   p->projects = k.projects;
+  if (k.rate_limit) {
+    p->requests_per_hour = k.rate_limit->requests_per_hour;
+    p->burst_limit = k.rate_limit->burst_limit;
+  }
   if (k.expires_at) {
     auto t = store::parse_iso(*k.expires_at);
     p->expires_at = t ? *t : std::chrono::system_clock::time_point::min();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct Principal {
   std::vector<std::string> integrations;  // empty: all
   std::vector<std::string> projects;      // empty: all of the workspace
   std::chrono::system_clock::time_point expires_at = std::chrono::system_clock::time_point::max();
+  // The key's rate limit (auth/rate_limiter.hpp); 0: none.
+  std::int64_t requests_per_hour = 0;
+  std::int64_t burst_limit = 0;
 
   // admin implies every operation.
   bool can(std::string_view op) const {

@@ -5,10 +5,14 @@
 namespace plugboard::execute {
 
 ExecutionLog::ExecutionLog(store::Store& store, auth::ApiKeyService& keys,
-                           std::chrono::milliseconds flush_every, std::size_t max_queued)
-    : store_(store), keys_(keys), flush_every_(flush_every), max_queued_(max_queued), worker_([this] {
-        run();
-      }) {}
+                           observability::ExecutionMetrics* metrics, std::chrono::milliseconds flush_every,
+                           std::size_t max_queued)
+    : store_(store),
+      keys_(keys),
+      metrics_(metrics),
+      flush_every_(flush_every),
+      max_queued_(max_queued),
+      worker_([this] { run(); }) {}
 
 ExecutionLog::~ExecutionLog() {
   {
@@ -23,6 +27,7 @@ void ExecutionLog::record(store::Execution e) {
   std::lock_guard lock(mutex_);
   if (queue_.size() >= max_queued_) {
     queue_.pop_front();
+    if (metrics_ != nullptr) metrics_->dropped(1);
     if (dropped_.fetch_add(1) % 1000 == 0)
       spdlog::warn("execution log queue full ({} records): dropping records", max_queued_);
   }
@@ -39,6 +44,9 @@ void ExecutionLog::flush() {
 }
 
 void ExecutionLog::write_batch(std::vector<store::Execution>& batch) {
+  if (metrics_ != nullptr)
+    for (const auto& e : batch)
+      metrics_->observe(e.provider, e.action, e.status, std::chrono::milliseconds(e.duration_ms));
   try {
     if (!batch.empty()) store_.executions().insert_batch(batch);
     if (auto used = keys_.take_last_used(); !used.empty()) store_.api_keys().touch(used);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "auth/api_key_service.hpp"
+#include "observability/execution_metrics.hpp"
 #include "store/repositories.hpp"
 
 #include <atomic>
@@ -18,7 +19,9 @@ namespace plugboard::execute {
 
 class ExecutionLog {
  public:
+  // `metrics` (optional) counts each record as it is written, off the request path.
   ExecutionLog(store::Store& store, auth::ApiKeyService& keys,
+               observability::ExecutionMetrics* metrics = nullptr,
                std::chrono::milliseconds flush_every = std::chrono::milliseconds(200),
                std::size_t max_queued = 100000);
   ~ExecutionLog();  // flushes what is queued
@@ -36,6 +39,7 @@ class ExecutionLog {
 
   store::Store& store_;
   auth::ApiKeyService& keys_;
+  observability::ExecutionMetrics* metrics_;
   std::chrono::milliseconds flush_every_;
   std::size_t max_queued_;
   std::mutex mutex_;

@@ -42,7 +42,8 @@ void send_result(Exchange& ex, execute::ExecuteResult& r) {
   ex.send_text(200, "application/json; charset=utf-8", body);
 }
 
-// Authenticates in the execute envelope's own codes. Returns false when it has answered.
+// Authenticates and spends the key's rate limit, answering in the execute envelope's own
+// codes. Returns false when it has answered.
 bool authenticate_execute(Exchange& ex, Services& s) {
   std::string failure = authenticate(ex, s.keys);
   if (failure == "unauthorized") {
@@ -51,6 +52,12 @@ bool authenticate_execute(Exchange& ex, Services& s) {
   }
   if (!failure.empty()) {
     send_failure(ex, {"INVALID_API_KEY", "The provided API key is invalid or inactive", {}});
+    return false;
+  }
+  if (const auto limit = take_rate_limit(ex, s.limits); !limit.allowed) {
+    send_failure(ex, {"RATE_LIMITED",
+                      "Rate limit exceeded for this API key",
+                      {{"retry_after", limit.retry_after_s}, {"limit", limit.limit}}});
     return false;
   }
   return true;

@@ -1,7 +1,10 @@
 #include "http/request_parsing.hpp"
 
 #include <algorithm>
+#include "store/iso_time.hpp"
+
 #include <charconv>
+#include <regex>
 
 namespace plugboard::http {
 
@@ -83,6 +86,23 @@ std::int64_t int_query(const Exchange& ex, const char* name, std::int64_t fallba
 
 store::Page page_from_query(const Exchange& ex, std::int64_t max_limit) {
   return {int_query(ex, "limit", 50, 1, max_limit), int_query(ex, "offset", 0, 0, 1'000'000'000)};
+}
+
+std::optional<std::string> date_bound_query(const Exchange& ex, const char* name, bool end_of_day) {
+  auto s = ex.query(name);
+  if (!s) return std::nullopt;
+  static const std::regex kDate(R"(\d{4}-\d{2}-\d{2})");
+  std::string text = *s;
+  if (std::regex_match(text, kDate)) text += end_of_day ? "T23:59:59Z" : "T00:00:00Z";
+  auto t = store::parse_iso(text);
+  if (!t)
+    throw ServiceError::invalid(name,
+                                std::string(name) + " must be an ISO 8601 time, e.g. 2024-01-15T12:00:00Z");
+  // system_clock spans 1678..2261 only; bounds beyond it are clamped, not wrapped around.
+  const int year = std::stoi(text.substr(0, 4));
+  if (year >= 2200) return "9999-12-31T23:59:59Z";
+  if (year < 1700) return "0000-01-01T00:00:00Z";
+  return store::to_iso(*t);
 }
 
 }  // namespace plugboard::http

@@ -31,6 +31,10 @@ void reject_unknown(const boost::json::object& body, std::initializer_list<const
 // Optional object.
 std::optional<boost::json::object> opt_object(const boost::json::object& o, const char* field);
 
+// ?start_date= / ?end_date= style bounds: ISO 8601, or a bare date meaning the start or end
+// of that day (UTC); normalized to ISO 8601 UTC. validation_error names the parameter.
+std::optional<std::string> date_bound_query(const Exchange& ex, const char* name, bool end_of_day);
+
 // ?limit= (1..max, default 50) and ?offset= (>= 0).
 store::Page page_from_query(const Exchange& ex, std::int64_t max_limit = 500);
 

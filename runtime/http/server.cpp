@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <chrono>
 
 namespace plugboard::http {
 namespace {
@@ -48,7 +49,18 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
       : router_(router), services_(services), max_body_(max_body) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+    const auto started = std::chrono::steady_clock::now();
     Exchange ex(req, resp, request_id_for(req), max_body_);
+    handle(ex);
+    if (auto* http = services_.metrics.http())
+      http->observe(
+          route_index_, static_cast<int>(resp.getStatus()),
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+  }
+
+ private:
+  void handle(Exchange& ex) {
+    auto& req = ex.request();
     try {
       dispatch(ex);
     } catch (const BodyTooLarge& e) {
@@ -65,7 +77,6 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
     }
   }
 
- private:
   void dispatch(Exchange& ex) {
     std::string_view uri = ex.request().getURI();
     std::string_view path = uri.substr(0, uri.find('?'));
@@ -81,12 +92,17 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
       case Router::Outcome::matched:
         break;
     }
+    route_index_ = static_cast<std::size_t>(route - router_.routes().data());
     if (const char* op = operation_for(route->access)) {
       std::string failure = authenticate(ex, services_.keys);
       if (failure == "unauthorized")
         return ex.send_error(401, "unauthorized", "an API key is required (X-API-Key header)");
       if (!failure.empty())
         return ex.send_error(401, "unauthorized", "the API key is invalid, revoked or expired");
+      if (const auto limit = take_rate_limit(ex, services_.limits); !limit.allowed)
+        return ex.send_error(
+            429, "rate_limited",
+            "the API key's rate limit is used up; retry after " + std::to_string(limit.retry_after_s) + " s");
       if (!ex.principal->can(op))
         return ex.send_error(403, "forbidden", std::string("the API key lacks the ") + op + " permission");
     }
@@ -96,6 +112,7 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
   const Router& router_;
   Services& services_;
   std::size_t max_body_;
+  std::size_t route_index_ = observability::HttpMetrics::kUnmatched;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
@@ -126,6 +143,15 @@ std::string authenticate(Exchange& ex, auth::ApiKeyService& keys) {
   return ex.principal ? "" : "invalid";
 }
 
+auth::RateDecision take_rate_limit(Exchange& ex, auth::RateLimiter& limits) {
+  const auto d = limits.take(*ex.principal);
+  if (d.limit == 0) return d;  // the key has no limit: no headers either
+  ex.set_header("X-RateLimit-Limit", std::to_string(d.limit));
+  ex.set_header("X-RateLimit-Remaining", std::to_string(d.remaining));
+  if (!d.allowed) ex.set_header("Retry-After", std::to_string(d.retry_after_s));
+  return d;
+}
+
 Server::Server(ServerOptions options, Services services) : options_(std::move(options)), services_(services) {
   add_health_routes(router_, services_);
   add_catalog_routes(router_, services_);
@@ -140,6 +166,12 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
   add_webhook_routes(router_, services_);
   add_trigger_routes(router_, services_);
   add_automation_routes(router_, services_);
+  add_execution_routes(router_, services_);
+  add_usage_routes(router_, services_);
+  add_metrics_routes(router_, services_);
+  std::vector<observability::HttpMetrics::RouteLabel> labels;
+  for (const auto& r : router_.routes()) labels.push_back({r.method, r.pattern});
+  services_.metrics.set_routes(std::move(labels));
 }
 
 Server::~Server() { stop(); }

@@ -50,4 +50,9 @@ class Server {
 // Returns "unauthorized" when no key was presented, "invalid" when it is not valid, "" on success.
 std::string authenticate(Exchange& ex, auth::ApiKeyService& keys);
 
+// Spends one request of the authenticated key's rate limit (once per request, before the
+// route runs). Sets X-RateLimit-Limit/-Remaining for a limited key, and Retry-After when it
+// refuses; the caller answers in its own envelope (rate_limited, or execute's RATE_LIMITED).
+auth::RateDecision take_rate_limit(Exchange& ex, auth::RateLimiter& limits);
+
 }  // namespace plugboard::http

@@ -3,6 +3,7 @@
 
 #include "auth/api_key_service.hpp"
 #include "auth/audit_service.hpp"
+#include "auth/rate_limiter.hpp"
 #include "auth/tenancy_service.hpp"
 #include "events/automation_service.hpp"
 #include "events/event_service.hpp"
@@ -10,7 +11,9 @@
 #include "events/webhook_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
+#include "execute/execution_queries.hpp"
 #include "execute/oauth_service.hpp"
+#include "observability/metrics.hpp"
 #include "plugins/registry_handle.hpp"
 
 #include <functional>
@@ -32,6 +35,11 @@ struct Services {
   events::TriggerService& triggers;
   std::function<void()> trigger_due;  // wakes the trigger scheduler
   events::AutomationService& automations;
+  auth::RateLimiter& limits;
+  execute::ExecutionQueries& executions;  // the execution log, health and usage
+  observability::Metrics& metrics;
+  // What keeps this node from serving (database unreachable, no plugins); empty when ready.
+  std::function<std::vector<std::string>()> readiness_problems;
 };
 
 class Router;
@@ -50,5 +58,8 @@ void add_event_routes(Router& r, Services& s);
 void add_webhook_routes(Router& r, Services& s);
 void add_trigger_routes(Router& r, Services& s);
 void add_automation_routes(Router& r, Services& s);
+void add_execution_routes(Router& r, Services& s);
+void add_usage_routes(Router& r, Services& s);
+void add_metrics_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http

@@ -136,6 +136,29 @@ class IntegrationRepository {
   virtual std::int64_t replace_sealed(const std::vector<SealedFieldUpdate>& updates) = 0;
 };
 
+// Filters of the execution log (/api/v2/executions); unset members do not filter.
+struct ExecutionFilter {
+  std::string workspace_id;
+  std::vector<std::string> project_ids;  // empty: every project
+  std::optional<std::string> action, status, connection_id, provider, integration_id, event_id;
+  std::optional<std::string> since, until;  // ISO 8601, inclusive
+};
+
+// Where a page of the log ended: the last record's started_at and id.
+struct ExecutionPosition {
+  std::string started_at;
+  std::string id;
+};
+
+struct ProviderUsage {
+  std::string provider;
+  std::int64_t total = 0;
+  std::int64_t errors = 0;
+  std::int64_t total_duration_ms = 0;
+  std::int64_t payload_bytes = 0;  // parameters and results as logged (capped)
+  std::string last_at;
+};
+
 class ExecutionRepository {
  public:
   virtual ~ExecutionRepository() = default;
@@ -151,6 +174,16 @@ class ExecutionRepository {
     std::string last_at;
   };
   virtual Usage connection_usage(const std::string& connection_id, const std::string& since) = 0;
+
+  // One workspace's log, newest first (started_at, then id), after a position when paging.
+  virtual std::vector<Execution> list(const ExecutionFilter& filter,
+                                      const std::optional<ExecutionPosition>& after, std::int64_t limit) = 0;
+  // Per provider, over [since, until] (ISO 8601): counts, durations, logged payload bytes, last time.
+  virtual std::vector<ProviderUsage> usage_by_provider(const std::string& workspace_id,
+                                                       const std::string& since,
+                                                       const std::string& until) = 0;
+  // Retention: deletes up to `limit` records that started before `before`; returns how many.
+  virtual std::int64_t prune_before(const std::string& before, std::int64_t limit) = 0;
 };
 
 // An OAuth2 authorization in flight (see auth/oauth2_state.hpp). Times are ISO 8601 UTC.
@@ -255,13 +288,15 @@ class AutomationRepository {
   virtual void create(const Automation& a) = 0;
   virtual std::optional<Automation> get(const std::string& id) = 0;
   // Of one workspace, optionally narrowed to projects (empty: all), oldest first.
-  virtual std::vector<Automation> list(const std::string& workspace_id, const std::vector<std::string>& project_ids,
-                                       const Page& page) = 0;
-  virtual std::int64_t count(const std::string& workspace_id, const std::vector<std::string>& project_ids) = 0;
-  virtual void update(const Automation& a) = 0;  // NotFoundError
+  virtual std::vector<Automation> list(const std::string& workspace_id,
+                                       const std::vector<std::string>& project_ids, const Page& page) = 0;
+  virtual std::int64_t count(const std::string& workspace_id,
+                             const std::vector<std::string>& project_ids) = 0;
+  virtual void update(const Automation& a) = 0;    // NotFoundError
   virtual bool remove(const std::string& id) = 0;  // its runs too
   // The active automations of a workspace listening for an event type.
-  virtual std::vector<Automation> listening(const std::string& workspace_id, const std::string& event_type) = 0;
+  virtual std::vector<Automation> listening(const std::string& workspace_id,
+                                            const std::string& event_type) = 0;
   // Records how the latest run ended.
   virtual void record_outcome(const std::string& id, const std::string& at, const std::string& status,
                               const std::string& error) = 0;
@@ -373,6 +408,8 @@ class DeliveryRepository {
   // Retention: deletes up to `limit` finished (success or failed) deliveries created before
   // `cutoff` (ISO 8601); returns how many. Pending and retrying ones stay whatever their age.
   virtual std::int64_t prune(const std::string& cutoff, std::int64_t limit) = 0;
+  // How many deliveries are in each status (pending, retrying: the outbox; success, failed).
+  virtual std::vector<std::pair<std::string, std::int64_t>> count_by_status() = 0;
 };
 
 // The set of repositories of one backend, and its lifecycle.

@@ -56,6 +56,7 @@ class SqliteDeliveryRepository final : public DeliveryRepository {
   bool finish(const WebhookDelivery& d, const std::string& node) override;
   bool requeue(const std::string& id, std::int64_t now_ms, const std::string& now) override;
   std::int64_t prune(const std::string& cutoff, std::int64_t limit) override;
+  std::vector<std::pair<std::string, std::int64_t>> count_by_status() override;  // sqlite_delivery_stats.cpp
 
  private:
   SqliteDb& db_;

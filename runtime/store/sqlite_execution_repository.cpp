@@ -1,3 +1,4 @@
+#include "store/sqlite_execution_rows.hpp"
 #include "store/sqlite_repositories.hpp"
 #include "store/sqlite_rows.hpp"
 
@@ -13,9 +14,7 @@ using Poco::Data::RecordSet;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 
-namespace {
-
-constexpr const char* kColumns =
+const char* const kExecutionColumns =
     "SELECT id, request_id, workspace_id, project_id, connection_id, provider, action, status, error_code,"
     " duration_ms, started_at, parameters, result, event_id FROM executions ";
 
@@ -37,8 +36,6 @@ Execution read_execution(const RecordSet& rs, std::size_t row) {
   e.event_id = text(rs, "event_id", row);
   return e;
 }
-
-}  // namespace
 
 void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch) {
   if (batch.empty()) return;
@@ -90,7 +87,7 @@ void SqliteExecutionRepository::insert_batch(const std::vector<Execution>& batch
 std::optional<Execution> SqliteExecutionRepository::get(const std::string& id) {
   return db_.run("reading execution", [&](Session& s) {
     Statement st(s);
-    st << std::string(kColumns) + "WHERE id = ?", useRef(id);
+    st << std::string(kExecutionColumns) + "WHERE id = ?", useRef(id);
     return select_one(st, read_execution);
   });
 }
@@ -100,7 +97,7 @@ std::vector<Execution> SqliteExecutionRepository::list_recent(const std::string&
   return db_.run("listing executions", [&](Session& s) {
     Poco::Int64 n = limit < 0 ? 0 : limit;
     Statement st(s);
-    st << std::string(kColumns) + "WHERE workspace_id = ? ORDER BY started_at DESC, id DESC LIMIT ?",
+    st << std::string(kExecutionColumns) + "WHERE workspace_id = ? ORDER BY started_at DESC, id DESC LIMIT ?",
         useRef(workspace_id), use(n);
     return select_rows(st, read_execution);
   });

@@ -89,6 +89,12 @@ class SqliteExecutionRepository final : public ExecutionRepository {
   std::optional<Execution> get(const std::string& id) override;
   std::vector<Execution> list_recent(const std::string& workspace_id, std::int64_t limit) override;
   Usage connection_usage(const std::string& connection_id, const std::string& since) override;
+  // In sqlite_execution_queries.cpp:
+  std::vector<Execution> list(const ExecutionFilter& filter, const std::optional<ExecutionPosition>& after,
+                              std::int64_t limit) override;
+  std::vector<ProviderUsage> usage_by_provider(const std::string& workspace_id, const std::string& since,
+                                               const std::string& until) override;
+  std::int64_t prune_before(const std::string& before, std::int64_t limit) override;
 
  private:
   SqliteDb& db_;

@@ -495,6 +495,90 @@ TEST_F(StoreTest, ExecutionBatchIsAllOrNothing) {
   EXPECT_EQ(store_->executions().list_recent("w1", 10).size(), 2u);
 }
 
+TEST_F(StoreTest, ExecutionListFiltersAndPagesByPosition) {
+  workspace("w1");
+  Connection c2 = make_connection("c2", "w1", "p1", "teams", "connected", "2026-01-01T00:00:00Z");
+  store_->projects().create({"p1", "w1", "main", "2026-01-01T00:00:00Z"});
+  store_->connections().create(c2);
+  std::vector<Execution> batch;
+  for (int i = 0; i < 10; ++i) {
+    char started[32];
+    std::snprintf(started, sizeof started, "2026-01-01T00:00:%02dZ", i / 2);  // two per second
+    auto e = make_execution("e" + std::to_string(i), "w1", started);
+    if (i % 3 == 0) e.status = "error";
+    if (i >= 8) {
+      e.connection_id = "c2";
+      e.provider = "teams";
+      e.project_id = "p2";
+    }
+    batch.push_back(e);
+  }
+  batch.push_back(make_execution("other-ws", "w2", "2026-01-01T00:00:09Z"));
+  store_->executions().insert_batch(batch);
+
+  ExecutionFilter f;
+  f.workspace_id = "w1";
+  auto page = store_->executions().list(f, std::nullopt, 3);
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page[0].id, "e9");  // newest first; equal times by id, descending
+  EXPECT_EQ(page[1].id, "e8");
+  EXPECT_EQ(page[2].id, "e7");
+  // Paging from the last position crosses equal timestamps without repeats or gaps.
+  std::vector<std::string> all;
+  std::optional<ExecutionPosition> after;
+  for (;;) {
+    auto p = store_->executions().list(f, after, 3);
+    for (const auto& e : p) all.push_back(e.id);
+    if (p.size() < 3) break;
+    after = ExecutionPosition{p.back().started_at, p.back().id};
+  }
+  EXPECT_EQ(all, (std::vector<std::string>{"e9", "e8", "e7", "e6", "e5", "e4", "e3", "e2", "e1", "e0"}));
+
+  f.status = "error";
+  EXPECT_EQ(store_->executions().list(f, std::nullopt, 100).size(), 4u);  // e0 e3 e6 e9
+  f.status.reset();
+  f.integration_id = "teams-default";
+  EXPECT_EQ(store_->executions().list(f, std::nullopt, 100).size(), 2u);
+  f.integration_id.reset();
+  f.project_ids = {"p2"};
+  EXPECT_EQ(store_->executions().list(f, std::nullopt, 100).size(), 2u);
+  f.project_ids.clear();
+  f.since = "2026-01-01T00:00:01Z";
+  f.until = "2026-01-01T00:00:02Z";
+  EXPECT_EQ(store_->executions().list(f, std::nullopt, 100).size(), 4u);  // e2..e5
+
+  const auto usage =
+      store_->executions().usage_by_provider("w1", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z");
+  ASSERT_EQ(usage.size(), 2u);
+  EXPECT_EQ(usage[0].provider, "slack");
+  EXPECT_EQ(usage[0].total, 8);
+  EXPECT_EQ(usage[0].errors, 3);  // e0 e3 e6
+  EXPECT_EQ(usage[0].total_duration_ms, 8 * 42);
+  EXPECT_EQ(usage[0].payload_bytes, 8 * (13 + 11));
+  EXPECT_EQ(usage[1].provider, "teams");
+  EXPECT_EQ(usage[1].last_at, "2026-01-01T00:00:04Z");
+}
+
+TEST_F(StoreTest, ExecutionPruneDeletesOnlyOldRecordsInBatches) {
+  workspace("w1");
+  workspace("w2");
+  std::vector<Execution> batch;
+  for (int i = 0; i < 30; ++i) {
+    char started[32];
+    std::snprintf(started, sizeof started, "2026-01-%02dT00:00:00Z", i + 1);
+    batch.push_back(make_execution("e" + std::to_string(i), i % 2 ? "w1" : "w2", started));
+  }
+  store_->executions().insert_batch(batch);
+  EXPECT_EQ(store_->executions().prune_before("2026-01-11T00:00:00Z", 4), 4);
+  EXPECT_EQ(store_->executions().prune_before("2026-01-11T00:00:00Z", 100), 6);
+  EXPECT_EQ(store_->executions().prune_before("2026-01-11T00:00:00Z", 100), 0);
+  EXPECT_FALSE(store_->executions().get("e9"));
+  EXPECT_TRUE(store_->executions().get("e10"));  // started exactly at the bound: kept
+  EXPECT_EQ(
+      store_->executions().list_recent("w1", 100).size() + store_->executions().list_recent("w2", 100).size(),
+      20u);
+}
+
 // --- concurrency ------------------------------------------------------------------------
 
 TEST_F(StoreTest, ConcurrentUseFromThreadsAndTwoStores) {
