@@ -47,7 +47,7 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   connections_ =
       std::make_unique<execute::ConnectionService>(*store_, *vault_, *tenancy_, registry_, *integrations_);
   log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_, &metrics_.executions());
-  retention_ = std::make_unique<execute::ExecutionRetention>(*store_, config_.executions);
+  execution_retention_ = std::make_unique<execute::ExecutionRetention>(*store_, config_.executions);
   execution_queries_ = std::make_unique<execute::ExecutionQueries>(*store_, registry_, *integrations_);
   limiter_ = std::make_unique<auth::InMemoryRateLimiter>();
   execute::ExecuteOptions opts;
@@ -161,6 +161,7 @@ std::uint16_t Runtime::serve() {
   automation_loop_->start();
   dispatcher_->start();
   retention_->start();
+  execution_retention_->start();
   server_ = std::make_unique<http::Server>(config_.server, services);
   server_->start();
   const std::string base = !config_.public_url.empty()
@@ -182,6 +183,7 @@ void Runtime::stop() {
   if (automation_loop_) automation_loop_->stop();
   if (deliveries_) deliveries_->stop();
   if (retention_) retention_->stop();
+  if (execution_retention_) execution_retention_->stop();
   if (log_) log_->flush();
 }
 

@@ -71,7 +71,7 @@ class Runtime {
   std::unique_ptr<execute::IntegrationService> integrations_;
   std::unique_ptr<execute::ConnectionService> connections_;
   std::unique_ptr<execute::ExecutionLog> log_;
-  std::unique_ptr<execute::ExecutionRetention> retention_;
+  std::unique_ptr<execute::ExecutionRetention> execution_retention_;
   std::unique_ptr<execute::ExecutionQueries> execution_queries_;
   std::unique_ptr<auth::RateLimiter> limiter_;
   std::unique_ptr<auth::oauth2::StateService> states_;
