@@ -139,6 +139,7 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
   add_event_routes(router_, services_);
   add_webhook_routes(router_, services_);
   add_trigger_routes(router_, services_);
+  add_openapi_routes(router_, services_);
 }
 
 Server::~Server() { stop(); }

@@ -5,10 +5,10 @@
 #include "auth/audit_service.hpp"
 #include "auth/tenancy_service.hpp"
 #include "events/event_service.hpp"
+#include "events/trigger_service.hpp"
 #include "events/webhook_service.hpp"
 #include "execute/connection_service.hpp"
 #include "execute/execute_service.hpp"
-#include "events/trigger_service.hpp"
 #include "execute/oauth_service.hpp"
 #include "plugins/registry_handle.hpp"
 
@@ -47,5 +47,6 @@ void add_audit_routes(Router& r, Services& s);
 void add_event_routes(Router& r, Services& s);
 void add_webhook_routes(Router& r, Services& s);
 void add_trigger_routes(Router& r, Services& s);
+void add_openapi_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http
