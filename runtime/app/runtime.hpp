@@ -51,6 +51,8 @@ class Runtime {
   auth::TenancyService& tenancy() { return *tenancy_; }
   auth::ApiKeyService& keys() { return *keys_; }
   const plugins::RegistryHandle& registry() const { return registry_; }
+  // The routes the server answers, once serve() has built it; tests hold /openapi.json to it.
+  const http::Router* router() const { return server_ ? &server_->router() : nullptr; }
   // Where producers (provider triggers) publish events.
   events::EventSink& event_sink() { return *events_; }
 

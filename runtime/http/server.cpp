@@ -169,6 +169,7 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
   add_execution_routes(router_, services_);
   add_usage_routes(router_, services_);
   add_metrics_routes(router_, services_);
+  add_openapi_routes(router_, services_);
   std::vector<observability::HttpMetrics::RouteLabel> labels;
   for (const auto& r : router_.routes()) labels.push_back({r.method, r.pattern});
   services_.metrics.set_routes(std::move(labels));

@@ -61,5 +61,6 @@ void add_automation_routes(Router& r, Services& s);
 void add_execution_routes(Router& r, Services& s);
 void add_usage_routes(Router& r, Services& s);
 void add_metrics_routes(Router& r, Services& s);
+void add_openapi_routes(Router& r, Services& s);
 
 }  // namespace plugboard::http
