@@ -34,6 +34,7 @@ struct Config {
   std::string public_url;  // how browsers and providers reach this server; default http://host:port
   std::filesystem::path outbound_ca_file;  // extra trusted CAs for providers (PEM), beside the system's
   std::string log_level = "info";
+  std::string log_format = "text";  // log.format: text, or json (one object per line)
   events::WebhookOptions webhooks;  // webhooks.*: delivery threads, timeout, egress policy
   events::TriggerOptions triggers;  // triggers.*: scheduler threads, poll interval floor
 };

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "app/server_files.hpp"
 #include "execute/call.hpp"
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
@@ -68,23 +69,46 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                        *events_, config_.triggers);
   // The lease owner's name: unique per process, readable in the table when debugging.
   trigger_scheduler_ = std::make_unique<events::TriggerScheduler>(
-      *triggers_, Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3),
+      *triggers_,
+      Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3),
       config_.triggers.workers);
 }
 
 Runtime::~Runtime() { stop(); }
 
 void Runtime::load_plugins() {
-  plugins::Loader loader(execute::host_api());
+  // Private copies of the libraries (see Loader): a reload then really runs the new code, while
+  // requests already running keep the old registry, and its libraries, until they finish.
+  const auto copies = config_.data_dir / "plugin-libs";
+  if (registry_.generation() == 0) {  // copies are unlinked once open; these are from a crash
+    std::error_code ec;
+    std::filesystem::remove_all(copies, ec);
+  }
+  plugins::Loader loader(execute::host_api(), copies);
   auto registry = std::make_shared<const plugins::Registry>(loader.load_directory(config_.plugins_dir));
   spdlog::info("{} plugin(s) loaded from {}, {} skipped", registry->plugins().size(),
                config_.plugins_dir.string(), registry->failures().size());
-  registry_.set(std::move(registry));
+  registry_.set(registry);
+  try {
+    write_plugin_status(config_.data_dir, registry_.generation(), *registry);
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot write the plugin status file: {}", e.what());
+  }
 }
 
 std::uint16_t Runtime::serve() {
-  http::Services services{registry_, *keys_,   *tenancy_, *integrations_, *connections_, *execute_,
-                          *audit_,   *tokens_, *oauth_,   *events_,       *webhooks_,     *triggers_,
+  http::Services services{registry_,
+                          *keys_,
+                          *tenancy_,
+                          *integrations_,
+                          *connections_,
+                          *execute_,
+                          *audit_,
+                          *tokens_,
+                          *oauth_,
+                          *events_,
+                          *webhooks_,
+                          *triggers_,
                           [this] { trigger_scheduler_->wake(); }};
   // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
   deliveries_->start();
@@ -93,17 +117,20 @@ std::uint16_t Runtime::serve() {
   server_->start();
   const std::string base = !config_.public_url.empty()
                                ? config_.public_url
-                               : "http://" + config_.server.host + ":" + std::to_string(server_->port());
+                               : std::string(config_.server.scheme()) + "://" + config_.server.host + ":" +
+                                     std::to_string(server_->port());
   triggers_->set_public_url(base);
   trigger_scheduler_->start();  // after the hook URL is known: renewals hand it to providers
   oauth_->set_callback_url(base + "/api/v2/oauth/callback");
+  write_pid_file(config_.data_dir);  // `plugboard plugins reload` finds the server through it
   return server_->port();
 }
 
 void Runtime::stop() {
   if (server_) {
-    server_->stop();
+    server_->stop();  // in-flight requests are answered first
     server_.reset();
+    remove_pid_file(config_.data_dir);
   }
   if (trigger_scheduler_) trigger_scheduler_->stop();
   if (dispatcher_) dispatcher_->stop();
