@@ -340,7 +340,13 @@ Manifest parse_manifest_text(const std::string& text, const std::filesystem::pat
   } catch (const YAML::Exception& e) {
     throw ManifestError(file.filename().string(), e.mark.line + 1, "(yaml)", e.msg);
   }
-  return read_manifest(r, root, file);
+  try {
+    return read_manifest(r, root, file);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind (a scalar where a mapping belongs, found by fuzzing) still
+    // gets the file and line, like every other manifest error.
+    throw ManifestError(file.filename().string(), e.mark.line + 1, "(yaml)", e.msg);
+  }
 }
 
 Manifest parse_manifest(const std::filesystem::path& file) {
