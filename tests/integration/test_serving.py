@@ -89,10 +89,10 @@ server:
         self.assertEqual(self.call("GET", "/healthz").status, 200)
         r = self.call("GET", "/api/v2/catalog")
         self.assertEqual(r.status, 200, r)
-        self.assertIn("slack", [p["id"] for p in r.json["integrations"]])
+        self.assertIn("slack", [p["id"] for p in r.json["providers"]])
         conn = new_connection(self.env, self.key, self.project)["id"]
         data = self.assertExecuteOk(self.execute(conn, "user-lookup", {"email": "alice@example.com"}),
-                                    "User Lookup")
+                                    "Look Up User")
         self.assertTrue(data)
         # The client verified the chain and the name: the certificate served is ours.
         port = int(self.env.url.rsplit(":", 1)[1])
@@ -269,7 +269,7 @@ class ReloadAndShutdownTest(PlugboardTestCase):
         self.assertEqual(len(in_flight), 1)
         r = in_flight[0]
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json["data"], {"generation": 1})
+        self.assertEqual(r.json["data"], {"generation": 2})  # test_1 reloaded build 2
         self.assertEqual(proc.wait(timeout=30), 0)
         self.env.proc = None
         self.env.stop()
