@@ -199,10 +199,12 @@ Action read_action(const Reader& r, const YAML::Node& n, const std::string& wher
   return a;
 }
 
-Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& where, const std::string& provider) {
+Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& where,
+                     const std::string& provider) {
   if (!n.IsMap()) r.fail(n, where, "must be a mapping");
-  r.check_keys(n, where,
-               {"slug", "name", "description", "kind", "interval_seconds", "event", "config", "secrets", "output"});
+  r.check_keys(
+      n, where,
+      {"slug", "name", "description", "kind", "interval_seconds", "event", "config", "secrets", "output"});
   Trigger t;
   t.slug = r.string(n, where, "slug", true);
   if (!std::regex_match(t.slug, slug_pattern()))
@@ -219,7 +221,8 @@ Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& wh
     r.fail(n["interval_seconds"], where + ".interval_seconds", "applies only to polling triggers");
   t.secrets = r.strings(n, where, "secrets");
   t.config = r.schema(n, where, "config", false);
-  if (!t.config) t.config = std::make_shared<const Schema>(Schema::compile(boost::json::parse(R"({"type":"object"})")));
+  if (!t.config)
+    t.config = std::make_shared<const Schema>(Schema::compile(boost::json::parse(R"({"type":"object"})")));
   t.output = r.schema(n, where, "output", false);
   return t;
 }
