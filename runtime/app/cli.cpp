@@ -1,12 +1,13 @@
 #include "app/cli.hpp"
 
 #include "app/config.hpp"
+#include "app/reload_command.hpp"
 #include "app/rotate_command.hpp"
 #include "app/runtime.hpp"
 #include "execute/call.hpp"
+#include "log/setup.hpp"
 #include "plugins/loader.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <pthread.h>
@@ -30,6 +31,10 @@ commands:
       print only the key (or, with --json, the key with its workspace and project ids).
   plugins list [--config FILE]
       Load the plugins directory and list what loaded and what was skipped, and why.
+  plugins reload [--config FILE]
+      Make the server running on this data directory reload its plugins (SIGHUP to the pid in
+      <data_dir>/plugboard.pid) and print what loaded and what was skipped. Requests in flight
+      finish on the plugins they started with.
   plugins check PATH
       Check a manifest (or every manifest in a directory) and its library without starting
       the server. Exit code 0 when all pass, 1 otherwise.
@@ -91,16 +96,13 @@ Config config_from(const Args& a) {
   return c;
 }
 
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("plugboard");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+void setup_logging(const std::string& level, const std::string& format = "text") {
+  log::setup(level, format == "json" ? log::Format::json : log::Format::text);
 }
 
 int serve(const Args& a) {
   Config c = config_from(a);
-  setup_logging(c.log_level);
+  setup_logging(c.log_level, c.log_format);
   // Signals are taken by this thread with sigwait; every thread started after inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -113,8 +115,9 @@ int serve(const Args& a) {
   Runtime rt(c);
   rt.load_plugins();
   auto port = rt.serve();
-  std::cout << "plugboard listening on http://" << c.server.host << ":" << port << std::endl;
-  spdlog::info("listening on http://{}:{}", c.server.host, port);
+  std::cout << "plugboard listening on " << c.server.scheme() << "://" << c.server.host << ":" << port
+            << std::endl;
+  spdlog::info("listening on {}://{}:{}", c.server.scheme(), c.server.host, port);
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -123,10 +126,12 @@ int serve(const Args& a) {
       rt.load_plugins();
       continue;
     }
-    spdlog::info("signal {}: stopping", sig);
+    spdlog::info("signal {}: stopping; in-flight requests finish first", sig);
     break;
   }
   rt.stop();
+  spdlog::info("stopped");
+  log::flush_logs();
   return 0;
 }
 
@@ -233,6 +238,8 @@ int run_cli(int argc, char** argv) {
     if (p[0] == "keys" && p.size() > 1 && p[1] == "create") return keys_create(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "list") return plugins_list(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "check") return plugins_check(a);
+    if (p[0] == "plugins" && p.size() > 1 && p[1] == "reload")
+      return plugins_reload(config_from(a), std::cout, std::cerr);
     if (p[0] == "vault" && p.size() > 1 && p[1] == "rotate") {
       RotateOptions o;
       if (auto f = opt(a, "new-key-file")) o.new_key_file = *f;

@@ -58,7 +58,7 @@ void read_file(Config& c, const std::filesystem::path& file) {
   if (auto s = root["server"]) {
     check_keys(where, s, "server",
                {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
-                "max_body_bytes", "public_url"});
+                "max_body_bytes", "public_url", "tls"});
     if (s["public_url"]) c.public_url = scalar<std::string>(where, s["public_url"], "server.public_url");
     if (s["host"]) c.server.host = scalar<std::string>(where, s["host"], "server.host");
     if (s["port"]) c.server.port = scalar<std::uint16_t>(where, s["port"], "server.port");
@@ -71,6 +71,15 @@ void read_file(Config& c, const std::filesystem::path& file) {
       c.server.io_timeout_s = scalar<int>(where, s["io_timeout_s"], "server.io_timeout_s");
     if (s["max_body_bytes"])
       c.server.max_body_bytes = scalar<std::size_t>(where, s["max_body_bytes"], "server.max_body_bytes");
+    if (auto t = s["tls"]) {
+      check_keys(where, t, "server.tls", {"cert_file", "key_file"});
+      if (t["cert_file"])
+        c.server.tls_cert_file =
+            resolve(base, scalar<std::string>(where, t["cert_file"], "server.tls.cert_file")).string();
+      if (t["key_file"])
+        c.server.tls_key_file =
+            resolve(base, scalar<std::string>(where, t["key_file"], "server.tls.key_file")).string();
+    }
   }
   if (auto d = root["data_dir"]) c.data_dir = resolve(base, scalar<std::string>(where, d, "data_dir"));
   if (auto d = root["database"]) {
@@ -174,8 +183,9 @@ void read_file(Config& c, const std::filesystem::path& file) {
           scalar<std::int64_t>(where, r["interval_seconds"], "retention.interval_seconds"));
   }
   if (auto l = root["log"]) {
-    check_keys(where, l, "log", {"level"});
+    check_keys(where, l, "log", {"level", "format"});
     if (l["level"]) c.log_level = scalar<std::string>(where, l["level"], "log.level");
+    if (l["format"]) c.log_format = scalar<std::string>(where, l["format"], "log.format");
   }
 }
 
@@ -220,6 +230,9 @@ void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_DEADLINE_MS"))
     c.deadline = std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_DEADLINE_MS", *v));
   if (auto v = env("PLUGBOARD_LOG_LEVEL")) c.log_level = *v;
+  if (auto v = env("PLUGBOARD_LOG_FORMAT")) c.log_format = *v;
+  if (auto v = env("PLUGBOARD_TLS_CERT_FILE")) c.server.tls_cert_file = *v;
+  if (auto v = env("PLUGBOARD_TLS_KEY_FILE")) c.server.tls_key_file = *v;
   if (auto v = env("PLUGBOARD_PUBLIC_URL")) c.public_url = *v;
   if (auto v = env("PLUGBOARD_OUTBOUND_CA_FILE")) c.outbound_ca_file = *v;
   if (auto v = env("PLUGBOARD_EXECUTIONS_RETENTION_DAYS"))
@@ -289,6 +302,13 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   if (std::none_of(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return c.log_level == l; }))
     throw ConfigError("log level '" + c.log_level +
                       "' is not one of trace, debug, info, warn, error, critical, off");
+  if (c.log_format != "text" && c.log_format != "json")
+    throw ConfigError("log format '" + c.log_format + "' is not one of text, json");
+  if (c.server.tls_cert_file.empty() != c.server.tls_key_file.empty())
+    throw ConfigError(
+        "server.tls needs both cert_file and key_file (PLUGBOARD_TLS_CERT_FILE, PLUGBOARD_TLS_KEY_FILE)");
+  if (c.server.io_timeout_s < 1 || c.server.keep_alive_timeout_s < 1)
+    throw ConfigError("server.io_timeout_s and server.keep_alive_timeout_s must be at least 1 second");
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");

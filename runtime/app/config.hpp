@@ -42,6 +42,7 @@ struct Config {
   events::AutomationOptions automations;  // automations.*: run threads, attempts, retry delay
   events::RetentionOptions retention;  // retention.*: how long events and webhook deliveries are kept
   execute::ExecutionLogOptions executions;  // executions.*: retention by age, payload cap
+  std::string log_format = "text";  // log.format: text, or json (one object per line)
 };
 
 // Reads `file` (when given) and applies the environment. Relative paths in the file are taken

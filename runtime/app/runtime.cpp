@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "app/server_files.hpp"
 #include "execute/call.hpp"
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
@@ -130,11 +131,23 @@ std::vector<std::string> Runtime::readiness_problems() {
 Runtime::~Runtime() { stop(); }
 
 void Runtime::load_plugins() {
-  plugins::Loader loader(execute::host_api());
+  // Private copies of the libraries (see Loader): a reload then really runs the new code, while
+  // requests already running keep the old registry, and its libraries, until they finish.
+  const auto copies = config_.data_dir / "plugin-libs";
+  if (registry_.generation() == 0) {  // copies are unlinked once open; these are from a crash
+    std::error_code ec;
+    std::filesystem::remove_all(copies, ec);
+  }
+  plugins::Loader loader(execute::host_api(), copies);
   auto registry = std::make_shared<const plugins::Registry>(loader.load_directory(config_.plugins_dir));
   spdlog::info("{} plugin(s) loaded from {}, {} skipped", registry->plugins().size(),
                config_.plugins_dir.string(), registry->failures().size());
-  registry_.set(std::move(registry));
+  registry_.set(registry);
+  try {
+    write_plugin_status(config_.data_dir, registry_.generation(), *registry);
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot write the plugin status file: {}", e.what());
+  }
 }
 
 std::uint16_t Runtime::serve() {
@@ -166,17 +179,20 @@ std::uint16_t Runtime::serve() {
   server_->start();
   const std::string base = !config_.public_url.empty()
                                ? config_.public_url
-                               : "http://" + config_.server.host + ":" + std::to_string(server_->port());
+                               : std::string(config_.server.scheme()) + "://" + config_.server.host + ":" +
+                                     std::to_string(server_->port());
   triggers_->set_public_url(base);
   trigger_loop_->start();  // after the hook URL is known: renewals hand it to providers
   oauth_->set_callback_url(base + "/api/v2/oauth/callback");
+  write_pid_file(config_.data_dir);  // `plugboard plugins reload` finds the server through it
   return server_->port();
 }
 
 void Runtime::stop() {
   if (server_) {
-    server_->stop();
+    server_->stop();  // in-flight requests are answered first
     server_.reset();
+    remove_pid_file(config_.data_dir);
   }
   if (trigger_loop_) trigger_loop_->stop();
   if (dispatcher_) dispatcher_->stop();

@@ -1,5 +1,6 @@
 // POST /api/v2/execute and v1 POST /api/execute/{connection_id}/{action}: seed 004's
 // envelope to the letter, every failure in its error table with the status it gives.
+#include "http/execute_envelope.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/services.hpp"
@@ -86,38 +87,8 @@ void add_execute_routes(Router& r, Services& s) {
     if (!body) return;
 
     execute::ExecuteRequest req;
-    json::array missing, wrong;
-    auto take = [&](const char* name, std::string& into) {
-      const json::value* v = body->if_contains(name);
-      if (v == nullptr || v->is_null() || (v->is_string() && v->get_string().empty()))
-        missing.emplace_back(name);
-      else if (!v->is_string())
-        wrong.emplace_back(name);
-      else
-        into = std::string(v->get_string());
-    };
-    take("workspace_id", req.workspace_id);
-    take("project_id", req.project_id);
-    take("connection_id", req.connection_id);
-    take("action", req.action);
-    if (!missing.empty())
-      return send_failure(
-          ex, {"MISSING_REQUIRED_FIELDS", "Missing required fields in body", {{"missing_fields", missing}}});
-    if (!wrong.empty())
-      return send_failure(ex, {"INVALID_REQUEST", "Fields must be strings", {{"invalid_fields", wrong}}});
-    if (const json::value* u = body->if_contains("user_id"); u != nullptr && !u->is_null()) {
-      if (!u->is_string())
-        return send_failure(ex, {"INVALID_REQUEST", "user_id must be a string", {{"field", "user_id"}}});
-      req.user_id = std::string(u->get_string());
-    } else {
-      req.user_id = ex.header("X-User-Id");
-    }
-    if (json::value* p = body->if_contains("parameters"); p != nullptr && !p->is_null()) {
-      if (!p->is_object())
-        return send_failure(
-            ex, {"INVALID_REQUEST", "parameters must be a JSON object", {{"field", "parameters"}}});
-      req.parameters = std::move(p->as_object());  // a move, not a copy: uploads can be large
-    }
+    if (auto error = read_execute_envelope(*body, ex.header("X-User-Id"), req))
+      return send_failure(ex, *error);
     req.request_id = ex.request_id();
     req.principal = ex.principal.get();
     req.parameters_size_hint = ex.body_size();

@@ -1,6 +1,8 @@
 #include "http/server.hpp"
 
 #include "auth/service_error.hpp"
+#include "http/listen_socket.hpp"
+#include "log/request_scope.hpp"
 #include "store/repositories.hpp"
 #include "vault/random.hpp"
 
@@ -51,11 +53,19 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
     const auto started = std::chrono::steady_clock::now();
     Exchange ex(req, resp, request_id_for(req), max_body_);
+    const log::RequestScope scope(ex.request_id());  // every line logged from here names the request
     handle(ex);
     if (auto* http = services_.metrics.http())
       http->observe(
           route_index_, static_cast<int>(resp.getStatus()),
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    // The access line: debug, so the execute path pays nothing for it unless asked.
+    if (spdlog::should_log(spdlog::level::debug))
+      spdlog::debug(
+          "{} {} {} {} ms", req.getMethod(), std::string_view(req.getURI()).substr(0, req.getURI().find('?')),
+          static_cast<int>(resp.getStatus()),
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+              .count());
   }
 
  private:
@@ -178,9 +188,7 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
 Server::~Server() { stop(); }
 
 void Server::start() {
-  Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress(options_.host, options_.port), true);
-  socket.listen(options_.max_queued);
+  Poco::Net::ServerSocket socket = listen_socket(options_);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(options_.threads);
   params->setMaxQueued(options_.max_queued);
@@ -197,6 +205,14 @@ void Server::start() {
 
 void Server::stop() {
   if (server_) {
+    server_->stop();  // the acceptor ends: nothing new is taken from the queue
+    try {
+      // Close the listening socket now, so new clients are refused at once instead of waiting
+      // in the backlog while in-flight requests finish.
+      Poco::Net::ServerSocket(server_->socket()).close();
+    } catch (const Poco::Exception&) {
+    }
+    // Waits for each connection's in-flight request to be answered, then closes it.
     server_->stopAll(false);
     pool_->joinAll();
     server_.reset();

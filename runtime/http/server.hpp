@@ -26,6 +26,11 @@ struct ServerOptions {
   int keep_alive_timeout_s = 15;
   int io_timeout_s = 30;  // a client slower than this is dropped
   std::size_t max_body_bytes = std::size_t{10} * 1024 * 1024;
+  // HTTPS when both are set (PEM files; the key unencrypted). See listen_socket.hpp.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls() const { return !tls_cert_file.empty(); }
+  const char* scheme() const { return tls() ? "https" : "http"; }
 };
 
 class Server {
@@ -33,7 +38,8 @@ class Server {
   Server(ServerOptions options, Services services);
   ~Server();
   void start();
-  // Stops accepting, lets in-flight requests finish (up to the grace period).
+  // Stops accepting and waits for every in-flight request to be answered (each is bounded by
+  // its execute deadline and the I/O timeout); idle kept-alive connections are then closed.
   void stop();
   std::uint16_t port() const;
   const Router& router() const { return router_; }

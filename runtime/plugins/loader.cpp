@@ -6,7 +6,10 @@
 #include <boost/dll/shared_library.hpp>
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <fstream>
 #include <set>
@@ -156,6 +159,24 @@ LoadedPlugin::TriggerHooks trigger_hooks(const pb_plugin_api* api) {
   return h;
 }
 
+std::filesystem::path Loader::private_copy(const Manifest& m) const {
+  static std::atomic<unsigned> counter{0};
+  std::error_code ec;
+  std::filesystem::create_directories(copy_dir_, ec);
+  const auto copy = copy_dir_ / (m.library.stem().string() + "-" + std::to_string(::getpid()) + "-" +
+                                 std::to_string(counter.fetch_add(1)) + m.library.extension().string());
+  if (!std::filesystem::copy_file(m.library, copy, std::filesystem::copy_options::overwrite_existing, ec))
+    throw LoadError("plugin " + m.id + ": cannot copy " + m.library.string() + " to " + copy.string() + ": " +
+                    ec.message());
+  // The pin is checked again on the bytes that will really run, in case the file changed since.
+  if (!m.sha256.empty() && file_sha256(copy) != m.sha256) {
+    std::filesystem::remove(copy, ec);
+    throw LoadError("plugin " + m.id + ": library " + m.library.filename().string() +
+                    " changed while it was being loaded; its sha256 no longer matches the manifest's pin");
+  }
+  return copy;
+}
+
 std::shared_ptr<const LoadedPlugin> Loader::load(const std::filesystem::path& manifest_file) const {
   return open(parse_manifest(manifest_file));
 }
@@ -166,12 +187,17 @@ std::shared_ptr<const LoadedPlugin> Loader::open(Manifest manifest) const {
   const Manifest& m = plugin->manifest;
   check_before_open(m);
 
+  const auto path = copy_dir_.empty() ? m.library : private_copy(m);
   try {
     // RTLD_LOCAL: a plugin's symbols never satisfy another plugin's (or our) references.
-    plugin->library.load(m.library, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+    plugin->library.load(path, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
   } catch (const std::exception& e) {
+    std::error_code ec;
+    if (path != m.library) std::filesystem::remove(path, ec);
     throw LoadError("plugin " + m.id + ": cannot open " + m.library.string() + ": " + e.what());
   }
+  std::error_code ec;
+  if (path != m.library) std::filesystem::remove(path, ec);  // mapped now; nothing to clean up later
   if (!plugin->library.has(PLUGBOARD_ENTRY_SYMBOL))
     throw LoadError("plugin " + m.id + ": " + m.library.filename().string() + " does not export " +
                     PLUGBOARD_ENTRY_SYMBOL + " (build it with plugboard_add_plugin)");

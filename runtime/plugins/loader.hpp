@@ -20,7 +20,14 @@ struct LoadError : std::runtime_error {
 class Loader {
  public:
   // `host` must outlive every plugin loaded with it.
-  explicit Loader(const pb_host_api* host) : host_(host) {}
+  //
+  // With a `copy_dir`, each library is copied there under a fresh name, opened from the copy,
+  // and the copy is unlinked at once (the mapping stays). The dynamic loader would otherwise
+  // hand back the already-open old library for the same path, so a reload would keep running
+  // the old code; and a library overwritten in place can no longer change code that is running.
+  // A library that finds sibling libraries through $ORIGIN must not be loaded this way.
+  explicit Loader(const pb_host_api* host, std::filesystem::path copy_dir = {})
+      : host_(host), copy_dir_(std::move(copy_dir)) {}
 
   // Loads every *.yaml / *.yml manifest in `dir` (not recursive), sorted by file name so a
   // duplicate provider id is resolved the same way every time (the first file wins).
@@ -33,6 +40,10 @@ class Loader {
 
  private:
   const pb_host_api* host_;
+  std::filesystem::path copy_dir_;
+
+  // Where to open `m`'s library from: the library itself, or a private copy (see above).
+  std::filesystem::path private_copy(const Manifest& m) const;
 };
 
 // Checks that need no library code; throws LoadError.

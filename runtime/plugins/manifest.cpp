@@ -199,10 +199,12 @@ Action read_action(const Reader& r, const YAML::Node& n, const std::string& wher
   return a;
 }
 
-Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& where, const std::string& provider) {
+Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& where,
+                     const std::string& provider) {
   if (!n.IsMap()) r.fail(n, where, "must be a mapping");
-  r.check_keys(n, where,
-               {"slug", "name", "description", "kind", "interval_seconds", "event", "config", "secrets", "output"});
+  r.check_keys(
+      n, where,
+      {"slug", "name", "description", "kind", "interval_seconds", "event", "config", "secrets", "output"});
   Trigger t;
   t.slug = r.string(n, where, "slug", true);
   if (!std::regex_match(t.slug, slug_pattern()))
@@ -219,7 +221,8 @@ Trigger read_trigger(const Reader& r, const YAML::Node& n, const std::string& wh
     r.fail(n["interval_seconds"], where + ".interval_seconds", "applies only to polling triggers");
   t.secrets = r.strings(n, where, "secrets");
   t.config = r.schema(n, where, "config", false);
-  if (!t.config) t.config = std::make_shared<const Schema>(Schema::compile(boost::json::parse(R"({"type":"object"})")));
+  if (!t.config)
+    t.config = std::make_shared<const Schema>(Schema::compile(boost::json::parse(R"({"type":"object"})")));
   t.output = r.schema(n, where, "output", false);
   return t;
 }
@@ -340,7 +343,13 @@ Manifest parse_manifest_text(const std::string& text, const std::filesystem::pat
   } catch (const YAML::Exception& e) {
     throw ManifestError(file.filename().string(), e.mark.line + 1, "(yaml)", e.msg);
   }
-  return read_manifest(r, root, file);
+  try {
+    return read_manifest(r, root, file);
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected kind (a scalar where a mapping belongs, found by fuzzing) still
+    // gets the file and line, like every other manifest error.
+    throw ManifestError(file.filename().string(), e.mark.line + 1, "(yaml)", e.msg);
+  }
 }
 
 Manifest parse_manifest(const std::filesystem::path& file) {

@@ -54,13 +54,16 @@ class Response:
         return f"<Response {self.status} {self.text[:300]!r}>"
 
 
-def request(base_url, method, path, body=None, headers=None, raw=None, conn=None, timeout=60):
+def request(base_url, method, path, body=None, headers=None, raw=None, conn=None, timeout=60, ssl_context=None):
     """One HTTP request. body is JSON-encoded; raw is sent as given (bytes or str).
 
-    With conn (an http.client.HTTPConnection) the request reuses it (keep-alive tests)."""
+    With conn (an http.client.HTTPConnection) the request reuses it (keep-alive tests).
+    An https base_url is reached over TLS, trusting what ssl_context trusts."""
     u = urllib.parse.urlsplit(base_url)
     own = conn is None
-    if own:
+    if own and u.scheme == "https":
+        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout, context=ssl_context)
+    elif own:
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     h = {"Content-Type": "application/json"}
     h.update(headers or {})
@@ -162,6 +165,7 @@ class Env:
         self.url = None
         self.server_log = None
         self.fake = None
+        self.ssl_context = None  # for an https server: what the client trusts
         atexit.register(self.close)
         try:
             if fake:
@@ -200,12 +204,12 @@ class Env:
             raise RuntimeError(f"keys create failed ({out.returncode}): {out.stderr}")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    def start(self, plugins_dir=None, master_key=MASTER_KEY, extra_env=None):
-        """Starts `plugboard serve` on a free port and waits until /healthz answers."""
+    def start(self, plugins_dir=None, master_key=MASTER_KEY, extra_env=None, args=()):
+        """Starts `plugboard serve` (with args, e.g. --config) on a free port and waits until /healthz answers."""
         assert self.proc is None, "server already running"
         self.server_log = open(os.path.join(self.dir, "server.log"), "a")
         env = self.base_env(plugins_dir, master_key, dict(extra_env or {}, PLUGBOARD_PORT="0"))
-        self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([BIN, "serve", *args], env=env, stdout=subprocess.PIPE,
                                      stderr=self.server_log, text=True)
         try:
             line = _LineReader(self.proc.stdout).wait_for("plugboard listening on ", STARTUP_TIMEOUT)
@@ -213,7 +217,7 @@ class Env:
             deadline = time.monotonic() + STARTUP_TIMEOUT
             while True:  # the URL is printed once listening; poll /healthz to be sure it serves
                 try:
-                    if request(self.url, "GET", "/healthz", timeout=5).status == 200:
+                    if request(self.url, "GET", "/healthz", timeout=5, ssl_context=self.ssl_context).status == 200:
                         return self
                 except OSError:
                     pass
@@ -252,7 +256,7 @@ class Env:
         h = dict(headers or {})
         if key:
             h["X-API-Key"] = key
-        return request(self.url, method, path, body=body, headers=h, raw=raw, conn=conn)
+        return request(self.url, method, path, body=body, headers=h, raw=raw, conn=conn, ssl_context=self.ssl_context)
 
     def close(self):
         try:
