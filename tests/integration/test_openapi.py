@@ -111,9 +111,21 @@ class OpenApiTest(PlugboardTestCase):
             ("/api/v2/webhooks", "GET", self.call("GET", "/api/v2/webhooks")),
             ("/api/v2/triggers", "GET", self.call("GET", "/api/v2/triggers")),
         ]
+        auto = self.call("POST", "/api/v2/automations", {
+            "name": "n", "event": "openapi.sample", "connection_id": conn["id"], "action": "send-message",
+            "conditions": [{"field": "x", "operator": "equals", "value": 1}],
+            "mappings": [{"source": "x", "target": "text"}], "parameters": {"channel": "#general"}})
+        samples += [
+            ("/api/v2/automations", "POST", auto),
+            ("/api/v2/automations", "GET", self.call("GET", "/api/v2/automations")),
+            ("/api/v2/automations/{id}/runs", "GET", self.call("GET", f"/api/v2/automations/{auto.json['id']}/runs")),
+            ("/api/v2/automations", "POST", self.call("POST", "/api/v2/automations", {"name": "n"})),
+            ("/api/v2/executions", "GET", self.call("GET", "/api/v2/executions")),
+        ]
         statuses = [r.status for _, _, r in samples]
         self.assertEqual(statuses, [200, 200, 200, 200, 200, 400, 401, 404, 200, 201, 200, 200, 404, 401, 400,
-                                    200, 200, 200, 200, 200, 200], [r for _, _, r in samples])
+                                    200, 200, 200, 200, 200, 200, 201, 200, 200, 400, 200],
+                         [r for _, _, r in samples])
         self.assertConform(samples)
 
     def test_schemas_refuse_what_the_server_must_not_send(self):
