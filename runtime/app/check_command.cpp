@@ -41,6 +41,11 @@ std::string version(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
+// "1 action", "2 actions"
+std::string plural(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 std::string shorten(std::string s, std::size_t max = 160) {
   if (s.size() > max) s = s.substr(0, max - 3) + "...";
   return s;
@@ -105,8 +110,8 @@ void check_describe(const plugins::LoadedPlugin& p, const std::string& file, Rep
     diff += (diff.empty() ? "" : "; ") + t;
   if (!diff.empty()) return r.add(Status::fail, "describe", file + " actions/triggers", diff);
   r.add(Status::pass, "describe", file,
-        "round-trips and agrees with the manifest (" + std::to_string(actions.size()) + " actions, " +
-            std::to_string(triggers.size()) + " triggers)");
+        "round-trips and agrees with the manifest (" + plural(actions.size(), "action") + ", " +
+            plural(triggers.size(), "trigger") + ")");
 }
 
 // `required` names a property that `properties` does not declare: with additionalProperties
@@ -156,7 +161,7 @@ void check_schema(const plugins::Schema& schema, const std::string& subject, Rep
   std::string list;
   for (const auto& v : variants) list += (list.empty() ? "" : ", ") + v.what;
   r.add(Status::pass, "reject", subject,
-        "refused " + std::to_string(variants.size()) + " invalid variants (" + list + ")");
+        "refused " + plural(variants.size(), "invalid variant") + " (" + list + ")");
 }
 
 Report check_manifest(const fs::path& file) {
@@ -171,8 +176,8 @@ Report check_manifest(const fs::path& file) {
   }
   r.id = m.id;
   r.add(Status::pass, "manifest", f,
-        m.id + " " + m.version + ", " + std::to_string(m.actions.size()) + " actions, " +
-            std::to_string(m.triggers.size()) + " triggers");
+        m.id + " " + m.version + ", " + plural(m.actions.size(), "action") + ", " +
+            plural(m.triggers.size(), "trigger"));
 
   if (m.abi_major != PLUGBOARD_ABI_MAJOR) {
     r.add(Status::fail, "abi", f + " abi.major",
@@ -274,7 +279,8 @@ int plugins_check(const CheckOptions& options, std::ostream& out, std::ostream& 
     }
     files.insert(files.end(), found.begin(), found.end());
   }
-  log::setup("off", log::Format::text);
+  // Warnings and errors reach stderr: a plugin that refuses the host says why through its log.
+  log::setup("warn", log::Format::text);
   std::vector<Report> reports;
   std::size_t counts[3] = {0, 0, 0};
   for (const auto& f : files) {

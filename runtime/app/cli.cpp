@@ -202,6 +202,18 @@ std::vector<std::filesystem::path> paths_after(const Args& a, std::size_t first)
   return out;
 }
 
+int plugins_new_cli(const Args& a) {
+  if (a.positional.size() != 3) {
+    std::cerr << "plugins new needs exactly one NAME\n";
+    return 2;
+  }
+  ScaffoldOptions o;
+  o.name = a.positional[2];
+  o.dir = opt(a, "dir").value_or(o.name);
+  o.force = opt(a, "force").has_value();
+  return plugins_new(o, std::cout, std::cerr);
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -217,17 +229,7 @@ int run_cli(int argc, char** argv) {
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "list") return plugins_list(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "check")
       return plugins_check({paths_after(a, 2), opt(a, "json").has_value()}, std::cout, std::cerr);
-    if (p[0] == "plugins" && p.size() > 1 && p[1] == "new") {
-      ScaffoldOptions o;
-      if (p.size() != 3) {
-        std::cerr << "plugins new needs exactly one NAME\n";
-        return 2;
-      }
-      o.name = p[2];
-      o.dir = opt(a, "dir").value_or(p[2]);
-      o.force = opt(a, "force").has_value();
-      return plugins_new(o, std::cout, std::cerr);
-    }
+    if (p[0] == "plugins" && p.size() > 1 && p[1] == "new") return plugins_new_cli(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "reload")
       return plugins_reload(config_from(a), std::cout, std::cerr);
     if (p[0] == "vault" && p.size() > 1 && p[1] == "rotate") {
