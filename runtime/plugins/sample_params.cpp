@@ -11,6 +11,9 @@ namespace {
 
 namespace json = boost::json;
 
+// Samples stay small whatever a schema asks for: a larger minLength or minItems is a guess.
+constexpr std::size_t kMaxSampleSize = 4096;
+
 const json::value* field(const json::object& s, std::string_view key) { return s.if_contains(key); }
 
 std::optional<double> number(const json::object& s, std::string_view key) {
@@ -24,8 +27,9 @@ std::optional<double> number(const json::object& s, std::string_view key) {
 
 std::optional<std::size_t> count(const json::object& s, std::string_view key) {
   auto n = number(s, key);
-  if (!n || *n < 0) return std::nullopt;
-  return static_cast<std::size_t>(*n);
+  if (!n || !(*n >= 0)) return std::nullopt;
+  // Clamped before the cast, which is undefined for values out of range.
+  return static_cast<std::size_t>(std::min(*n, 1e15));
 }
 
 // The schema's type, or the first non-null one of a list; inferred from keywords when absent.
@@ -64,7 +68,11 @@ std::string format_sample(std::string_view format) {
 json::value string_sample(const json::object& s, const std::string& path, std::vector<std::string>& guesses) {
   const auto* f = field(s, "format");
   std::string out = format_sample(f != nullptr && f->is_string() ? std::string_view(f->get_string()) : "");
-  if (auto min = count(s, "minLength"); min && out.size() < *min) out.append(*min - out.size(), 'x');
+  if (auto min = count(s, "minLength"); min && out.size() < *min) {
+    if (*min > kMaxSampleSize)
+      guesses.push_back((path.empty() ? "(root)" : path) + ": minLength too large to sample");
+    out.append(std::min(*min, kMaxSampleSize) - out.size(), 'x');
+  }
   if (auto max = count(s, "maxLength"); max && out.size() > *max) out.resize(*max);
   if (field(s, "pattern") != nullptr)
     guesses.push_back((path.empty() ? "(root)" : path) + ": has a pattern and no examples; add `examples`");
@@ -84,7 +92,7 @@ json::value number_sample(const json::object& s, bool integer) {
     v = integer ? std::ceil(*lo) : *lo;
   else if (hi && v > *hi)
     v = integer ? std::floor(*hi) : *hi;
-  if (integer) return json::value(static_cast<std::int64_t>(v));
+  if (integer) return json::value(static_cast<std::int64_t>(std::clamp(v, -9e18, 9e18)));
   return json::value(v);
 }
 
@@ -122,11 +130,16 @@ json::value object_sample(const json::object& s, const std::string& path, std::v
 json::value array_sample(const json::object& s, const std::string& path, std::vector<std::string>& guesses) {
   json::array out;
   std::size_t n = std::max<std::size_t>(count(s, "minItems").value_or(0), 1);
+  if (n > kMaxSampleSize) {
+    guesses.push_back((path.empty() ? "(root)" : path) + ": minItems too large to sample");
+    n = kMaxSampleSize;
+  }
   if (auto max = count(s, "maxItems")) n = std::min(n, *max);
+  if (n == 0) return out;
+  // One item, repeated: the supported subset has no uniqueItems, and one guess is enough.
   const auto* items = field(s, "items");
-  for (std::size_t i = 0; i < n; ++i)
-    out.push_back(items != nullptr ? generate(*items, path + "[" + std::to_string(i) + "]", guesses)
-                                   : json::value("sample"));
+  const json::value item = items != nullptr ? generate(*items, path + "[0]", guesses) : json::value("sample");
+  for (std::size_t i = 0; i < n; ++i) out.push_back(item);
   return out;
 }
 

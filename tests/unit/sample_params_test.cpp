@@ -88,6 +88,16 @@ TEST(SampleParams, PatternWithoutExamplesIsAGuessAndOptionalOnesAreLeftOut) {
   expect_accepted(R"({"type":"string","pattern":"^C[0-9]+$","examples":["C123"]})");
 }
 
+TEST(SampleParams, HugeLengthsAreCappedAndCalledGuesses) {
+  auto s = sample_value(json::parse(R"({"type":"string","minLength":1000000000})"));
+  EXPECT_LE(s.value.as_string().size(), 4096u);
+  ASSERT_EQ(s.guesses.size(), 1u);
+  s = sample_value(json::parse(R"({"type":"array","minItems":1000000000,"items":{"type":"integer"}})"));
+  EXPECT_LE(s.value.as_array().size(), 4096u);
+  ASSERT_EQ(s.guesses.size(), 1u);
+  EXPECT_NE(s.guesses[0].find("minItems too large"), std::string::npos);
+}
+
 TEST(SampleParams, RequiredButUndeclaredIsAGuess) {
   auto s = sample_value(json::parse(R"({"type":"object","required":["ghost"],"properties":{}})"));
   ASSERT_EQ(s.guesses.size(), 1u);
