@@ -28,12 +28,45 @@ struct Line {
   std::string reason;
 };
 
+// Length of the valid UTF-8 sequence at `i`, or 0.
+std::size_t utf8_length(const std::string& s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const std::size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+                        : c >= 0xE0 && c <= 0xEF ? 3
+                        : c >= 0xF0 && c <= 0xF4 ? 4
+                                                 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+// Reasons quote foreign text (library output, bytes of a file that is not YAML): control bytes
+// and invalid UTF-8 become \xNN, so a report is always one readable line and valid JSON.
+std::string printable(const std::string& s) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out += s[i++];
+    } else if (std::size_t n = c >= 0x80 ? utf8_length(s, i) : 0; n > 0) {
+      out.append(s, i, n);
+      i += n;
+    } else {
+      out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+      ++i;
+    }
+  }
+  return out;
+}
+
 struct Report {
   fs::path manifest;
   std::string id;
   std::vector<Line> lines;
-  void add(Status s, std::string check, std::string subject, std::string reason) {
-    lines.push_back({s, std::move(check), std::move(subject), std::move(reason)});
+  void add(Status s, std::string check, std::string subject, const std::string& reason) {
+    lines.push_back({s, std::move(check), printable(subject), printable(reason)});
   }
 };
 

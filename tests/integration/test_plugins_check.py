@@ -194,6 +194,16 @@ properties: {id: {type: string, pattern: "^C[0-9]+$"}}""")
         self.assertEqual(bad["check"], "describe")
         self.assertEqual(bad["subject"], "bad_describe.yaml")
 
+    def test_foreign_bytes_are_escaped(self):
+        path = self.write("ctl.yaml", 'manifest_version: 1\nid: "bad\\x01id\\xe9"\n')
+        r = run("check", path)
+        self.assertEqual(r.returncode, 1)
+        fail = lines(r.stdout, "FAIL", "manifest")
+        self.assertEqual(len(fail), 1, r.stdout)
+        self.assertIn("'bad\\x01id\u00e9'", fail[0])  # the control byte escaped, valid UTF-8 kept
+        doc = json.loads(run("check", "--json", path).stdout)
+        self.assertIn("bad\\x01id", doc["plugins"][0]["checks"][0]["reason"])
+
     def test_usage_errors_exit_2(self):
         empty = tempfile.mkdtemp(dir=self.dir)
         for args, message in ((["check"], "needs a PATH"),
