@@ -1,5 +1,6 @@
 #include "app/check_command.hpp"
 
+#include "app/check_report.hpp"
 #include "execute/call.hpp"
 #include "log/setup.hpp"
 #include "plugins/loader.hpp"
@@ -16,59 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
-enum class Status { pass, fail, warn };
-
-const char* name(Status s) { return s == Status::pass ? "PASS" : s == Status::fail ? "FAIL" : "WARN"; }
-
-struct Line {
-  Status status;
-  std::string check;    // manifest, abi, library, load, describe, schema, sample, reject
-  std::string subject;  // file, or file and field
-  std::string reason;
-};
-
-// Length of the valid UTF-8 sequence at `i`, or 0.
-std::size_t utf8_length(const std::string& s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  const std::size_t n = c >= 0xC2 && c <= 0xDF   ? 2
-                        : c >= 0xE0 && c <= 0xEF ? 3
-                        : c >= 0xF0 && c <= 0xF4 ? 4
-                                                 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  return n;
-}
-
-// Reasons quote foreign text (library output, bytes of a file that is not YAML): control bytes
-// and invalid UTF-8 become \xNN, so a report is always one readable line and valid JSON.
-std::string printable(const std::string& s) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7F) {
-      out += s[i++];
-    } else if (std::size_t n = c >= 0x80 ? utf8_length(s, i) : 0; n > 0) {
-      out.append(s, i, n);
-      i += n;
-    } else {
-      out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
-      ++i;
-    }
-  }
-  return out;
-}
-
-struct Report {
-  fs::path manifest;
-  std::string id;
-  std::vector<Line> lines;
-  void add(Status s, std::string check, std::string subject, const std::string& reason) {
-    lines.push_back({s, std::move(check), printable(subject), printable(reason)});
-  }
-};
+using Status = CheckStatus;
+using Report = CheckReport;
 
 std::string version(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
@@ -271,29 +221,6 @@ std::vector<fs::path> manifests_in(const fs::path& path) {
   std::sort(files.begin(), files.end());
   return files;
 }
-
-void print_text(const std::vector<Report>& reports, std::ostream& out) {
-  for (const auto& r : reports) {
-    out << r.manifest.string() << (r.id.empty() ? "" : " (" + r.id + ")") << "\n";
-    for (const auto& l : r.lines)
-      out << "  " << name(l.status) << " " << l.check
-          << std::string(9 - std::min<std::size_t>(l.check.size(), 8), ' ') << l.subject << ": " << l.reason
-          << "\n";
-  }
-}
-
-json::value to_json(const std::vector<Report>& reports) {
-  json::array plugins;
-  for (const auto& r : reports) {
-    json::array checks;
-    for (const auto& l : r.lines)
-      checks.push_back(
-          {{"status", name(l.status)}, {"check", l.check}, {"subject", l.subject}, {"reason", l.reason}});
-    plugins.push_back({{"manifest", r.manifest.string()}, {"id", r.id}, {"checks", std::move(checks)}});
-  }
-  return json::object{{"plugins", std::move(plugins)}};
-}
-
 }  // namespace
 
 int plugins_check(const CheckOptions& options, std::ostream& out, std::ostream& err) {
@@ -325,12 +252,12 @@ int plugins_check(const CheckOptions& options, std::ostream& out, std::ostream& 
   }
   const std::size_t passed = counts[0], failed = counts[1], warned = counts[2];
   if (options.json) {
-    auto doc = to_json(reports);
+    auto doc = report_json(reports);
     doc.as_object()["summary"] = {
         {"passed", passed}, {"failed", failed}, {"warnings", warned}, {"ok", failed == 0}};
     out << json::serialize(doc) << "\n";
   } else {
-    print_text(reports, out);
+    print_report_text(reports, out);
     out << "summary: " << passed << " passed, " << failed << " failed, " << warned << " warnings in "
         << reports.size() << (reports.size() == 1 ? " manifest" : " manifests") << " -> "
         << (failed == 0 ? "OK" : "FAILED") << "\n";
