@@ -1,9 +1,11 @@
 #include "app/cli.hpp"
 
+#include "app/check_command.hpp"
 #include "app/config.hpp"
 #include "app/reload_command.hpp"
 #include "app/rotate_command.hpp"
 #include "app/runtime.hpp"
+#include "app/scaffold_command.hpp"
 #include "execute/call.hpp"
 #include "log/setup.hpp"
 #include "plugins/loader.hpp"
@@ -35,9 +37,15 @@ commands:
       Make the server running on this data directory reload its plugins (SIGHUP to the pid in
       <data_dir>/plugboard.pid) and print what loaded and what was skipped. Requests in flight
       finish on the plugins they started with.
-  plugins check PATH
-      Check a manifest (or every manifest in a directory) and its library without starting
-      the server. Exit code 0 when all pass, 1 otherwise.
+  plugins check [--json] PATH...
+      Conformance check of manifests (or every manifest in directories) and their libraries,
+      without starting the server: manifest schema, ABI, library and manifest agreement,
+      describe(), and a dry run of each action's parameter validation with generated samples.
+      One PASS/FAIL/WARN line per check, then a summary. Exit 0 all pass (warnings allowed),
+      1 a check failed, 2 usage error. See docs/plugin-authors.md.
+  plugins new NAME [--dir DIR] [--force]
+      Scaffold a plugin project (CMake with find_package(PlugboardSDK), manifest, one action, a
+      test) in DIR (default ./NAME). Refuses a non-empty DIR unless --force.
   vault status [--config FILE] [--json]
       Print the current master key id, the retired key ids, and how many stored secrets are
       sealed with each key (ids and counts only, never keys).
@@ -64,7 +72,7 @@ Args parse(int argc, char** argv) {
       std::string name = s.substr(2);
       if (auto eq = name.find('='); eq != std::string::npos) {
         a.options[name.substr(0, eq)] = name.substr(eq + 1);
-      } else if (name == "json" || name == "help" || name == "force-skip-unreadable") {
+      } else if (name == "json" || name == "help" || name == "force-skip-unreadable" || name == "force") {
         a.options[name] = "";
       } else {
         if (i + 1 >= argc) throw std::invalid_argument("option --" + name + " needs a value");
@@ -188,40 +196,22 @@ int plugins_list(const Args& a) {
   return registry.failures().empty() ? 0 : 1;
 }
 
-int plugins_check(const Args& a) {
-  if (a.positional.size() < 3) {
-    std::cerr << "plugins check needs a PATH (a manifest or a directory of manifests)\n";
+std::vector<std::filesystem::path> paths_after(const Args& a, std::size_t first) {
+  std::vector<std::filesystem::path> out;
+  for (std::size_t i = first; i < a.positional.size(); ++i) out.emplace_back(a.positional[i]);
+  return out;
+}
+
+int plugins_new_cli(const Args& a) {
+  if (a.positional.size() != 3) {
+    std::cerr << "plugins new needs exactly one NAME\n";
     return 2;
   }
-  setup_logging("off");
-  std::filesystem::path path = a.positional[2];
-  std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    for (const auto& e : std::filesystem::directory_iterator(path))
-      if (e.path().extension() == ".yaml" || e.path().extension() == ".yml") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-  } else {
-    files.push_back(path);
-  }
-  if (files.empty()) {
-    std::cout << "FAIL " << path.string() << ": no manifests found\n";
-    return 1;
-  }
-  plugins::Loader loader(execute::host_api());
-  int failed = 0;
-  for (const auto& f : files) {
-    try {
-      auto p = loader.load(f);
-      std::cout << "OK   " << f.string() << ": " << p->id() << " " << p->manifest.version << ", "
-                << p->manifest.actions.size() << " actions, ABI " << p->manifest.abi_major << "."
-                << p->manifest.abi_minor << "\n";
-    } catch (const std::exception& e) {
-      std::cout << "FAIL " << f.string() << ": " << e.what() << "\n";
-      ++failed;
-    }
-  }
-  return failed == 0 ? 0 : 1;
+  ScaffoldOptions o;
+  o.name = a.positional[2];
+  o.dir = opt(a, "dir").value_or(o.name);
+  o.force = opt(a, "force").has_value();
+  return plugins_new(o, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -237,7 +227,9 @@ int run_cli(int argc, char** argv) {
     if (p[0] == "serve") return serve(a);
     if (p[0] == "keys" && p.size() > 1 && p[1] == "create") return keys_create(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "list") return plugins_list(a);
-    if (p[0] == "plugins" && p.size() > 1 && p[1] == "check") return plugins_check(a);
+    if (p[0] == "plugins" && p.size() > 1 && p[1] == "check")
+      return plugins_check({paths_after(a, 2), opt(a, "json").has_value()}, std::cout, std::cerr);
+    if (p[0] == "plugins" && p.size() > 1 && p[1] == "new") return plugins_new_cli(a);
     if (p[0] == "plugins" && p.size() > 1 && p[1] == "reload")
       return plugins_reload(config_from(a), std::cout, std::cerr);
     if (p[0] == "vault" && p.size() > 1 && p[1] == "rotate") {
