@@ -130,8 +130,9 @@ int serve(const Args& a) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: reloading plugins");
+      spdlog::info("SIGHUP: reloading plugins and the TLS certificate");
       rt.load_plugins();
+      rt.reload_tls();
       continue;
     }
     spdlog::info("signal {}: stopping; in-flight requests finish first", sig);

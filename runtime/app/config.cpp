@@ -58,7 +58,7 @@ void read_file(Config& c, const std::filesystem::path& file) {
   if (auto s = root["server"]) {
     check_keys(where, s, "server",
                {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
-                "max_body_bytes", "public_url", "tls"});
+                "request_timeout_s", "max_body_bytes", "public_url", "tls"});
     if (s["public_url"]) c.public_url = scalar<std::string>(where, s["public_url"], "server.public_url");
     if (s["host"]) c.server.host = scalar<std::string>(where, s["host"], "server.host");
     if (s["port"]) c.server.port = scalar<std::uint16_t>(where, s["port"], "server.port");
@@ -69,6 +69,8 @@ void read_file(Config& c, const std::filesystem::path& file) {
           scalar<int>(where, s["keep_alive_timeout_s"], "server.keep_alive_timeout_s");
     if (s["io_timeout_s"])
       c.server.io_timeout_s = scalar<int>(where, s["io_timeout_s"], "server.io_timeout_s");
+    if (s["request_timeout_s"])
+      c.server.request_timeout_s = scalar<int>(where, s["request_timeout_s"], "server.request_timeout_s");
     if (s["max_body_bytes"])
       c.server.max_body_bytes = scalar<std::size_t>(where, s["max_body_bytes"], "server.max_body_bytes");
     if (auto t = s["tls"]) {
@@ -309,6 +311,8 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
         "server.tls needs both cert_file and key_file (PLUGBOARD_TLS_CERT_FILE, PLUGBOARD_TLS_KEY_FILE)");
   if (c.server.io_timeout_s < 1 || c.server.keep_alive_timeout_s < 1)
     throw ConfigError("server.io_timeout_s and server.keep_alive_timeout_s must be at least 1 second");
+  if (c.server.request_timeout_s < c.server.io_timeout_s)
+    throw ConfigError("server.request_timeout_s must be at least server.io_timeout_s");
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");

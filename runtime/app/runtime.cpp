@@ -5,6 +5,7 @@
 
 #include "app/server_files.hpp"
 #include "execute/call.hpp"
+#include "http/listen_socket.hpp"
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
 #include "vault/key_ring.hpp"
@@ -147,6 +148,15 @@ void Runtime::load_plugins() {
     write_plugin_status(config_.data_dir, registry_.generation(), *registry);
   } catch (const std::exception& e) {
     spdlog::warn("cannot write the plugin status file: {}", e.what());
+  }
+}
+
+void Runtime::reload_tls() {
+  if (!server_ || !config_.server.tls()) return;
+  try {
+    server_->reload_tls();
+  } catch (const http::TlsConfigError& e) {
+    spdlog::error("TLS reload failed, still serving the previous certificate: {}", e.what());
   }
 }
 

@@ -45,6 +45,9 @@ class Runtime {
   void load_plugins();
   // Starts the HTTP server; returns the port it listens on.
   std::uint16_t serve();
+  // HTTPS: re-reads the certificate and key for new connections; a pair that cannot be used
+  // is logged and the current one kept.
+  void reload_tls();
   void stop();
 
   const Config& config() const { return config_; }

@@ -29,7 +29,7 @@ json::object list_body(Services& s, Exchange& ex) {
 }  // namespace
 
 void add_automation_routes(Router& r, Services& s) {
-  r.add("POST", "/api/v2/automations", Access::write, [&s](Exchange& ex) {
+  r.add("POST", "/api/v2/automations", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     reject_unknown(body, {"name", "description", "event", "conditions", "mappings", "connection_id", "action",
                           "user_id", "parameters", "active"});
@@ -56,7 +56,7 @@ void add_automation_routes(Router& r, Services& s) {
     ex.send_json(200, events::AutomationService::view(*a));
   });
 
-  r.add("PATCH", "/api/v2/automations/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("PATCH", "/api/v2/automations/{id}", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     reject_unknown(body, {"name", "description", "event", "conditions", "mappings", "connection_id", "action",
                           "user_id", "parameters", "active"});
@@ -75,13 +75,13 @@ void add_automation_routes(Router& r, Services& s) {
                  events::AutomationService::view(s.automations.update(*ex.principal, ex.param("id"), p)));
   });
 
-  r.add("DELETE", "/api/v2/automations/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("DELETE", "/api/v2/automations/{id}", Access::admin, [&s](Exchange& ex) {
     if (!s.automations.remove(*ex.principal, ex.param("id")))
       throw ServiceError::not_found("automation " + ex.param("id"));
     ex.send_text(204, "text/plain", "");
   });
 
-  r.add("GET", "/api/v2/automations/{id}/runs", Access::read, [&s](Exchange& ex) {
+  r.add("GET", "/api/v2/automations/{id}/runs", Access::admin, [&s](Exchange& ex) {
     const auto page = page_from_query(ex, 200);
     auto runs = s.automations.runs(*ex.principal, ex.param("id"), page.limit);
     if (!runs) throw ServiceError::not_found("automation " + ex.param("id"));

@@ -18,7 +18,7 @@ json::object render(const store::Connection& c, const std::vector<std::string>& 
 }  // namespace
 
 void add_connection_routes(Router& r, Services& s) {
-  r.add("POST", "/api/v2/connections", Access::write, [&s](Exchange& ex) {
+  r.add("POST", "/api/v2/connections", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     execute::NewConnection c;
     c.integration_id = req_string(body, "integration_id", 64);
@@ -71,7 +71,7 @@ void add_connection_routes(Router& r, Services& s) {
     ex.send_json(200, render(*c, s.connections.credential_fields(*c)));
   });
 
-  r.add("PATCH", "/api/v2/connections/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("PATCH", "/api/v2/connections/{id}", Access::admin, [&s](Exchange& ex) {
     auto c = s.connections.get(ex.principal->workspace_id, ex.param("id"));
     if (!c || !ex.principal->allows_project(c->project_id))
       throw ServiceError::not_found("connection " + ex.param("id"));
@@ -91,7 +91,7 @@ void add_connection_routes(Router& r, Services& s) {
 
   // Seed 003's rule: a deleted connection's tokens are revoked at the provider, and the record
   // stays, disconnected, with its execution log.
-  r.add("DELETE", "/api/v2/connections/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("DELETE", "/api/v2/connections/{id}", Access::admin, [&s](Exchange& ex) {
     auto c = s.connections.get(ex.principal->workspace_id, ex.param("id"));
     if (!c || !ex.principal->allows_project(c->project_id))
       throw ServiceError::not_found("connection " + ex.param("id"));

@@ -3,6 +3,7 @@
 #include <Poco/URI.h>
 
 #include <istream>
+#include <utility>
 
 namespace plugboard::http {
 
@@ -39,7 +40,21 @@ const std::string& Exchange::body() {
     }
   }
   body_ = std::move(s);
+  request_read();
   return *body_;
+}
+
+bool Exchange::has_body() const {
+  return req_.getChunkedTransferEncoding() || (req_.hasContentLength() && req_.getContentLength64() > 0);
+}
+
+void Exchange::on_request_read(std::function<void()> done) {
+  request_read_ = std::move(done);
+  if (!has_body()) request_read();
+}
+
+void Exchange::request_read() {
+  if (auto done = std::exchange(request_read_, nullptr)) done();
 }
 
 std::optional<boost::json::object> Exchange::json_body(std::string& error) {
@@ -66,14 +81,16 @@ std::optional<boost::json::object> Exchange::json_body(std::string& error) {
 }
 
 void Exchange::settle_body() {
+  settle_unread_body();
+  request_read();  // read, drained, or left for the close: either way no longer arriving
+}
+
+void Exchange::settle_unread_body() {
   if (body_overflowed_) {
     resp_.setKeepAlive(false);
     return;
   }
-  if (body_) return;
-  const bool has_body =
-      req_.getChunkedTransferEncoding() || (req_.hasContentLength() && req_.getContentLength64() > 0);
-  if (!has_body) return;
+  if (body_ || !has_body()) return;
   if (req_.hasContentLength() && req_.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
     resp_.setKeepAlive(false);
     return;

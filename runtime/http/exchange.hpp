@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <boost/json.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,6 +45,9 @@ class Exchange {
   // released once parsed (body() is empty afterwards; body_size() keeps its length).
   std::optional<boost::json::object> json_body(std::string& error);
   std::size_t body_size() const { return body_size_; }
+  // `done` runs once the whole request has arrived: at once when there is no body, otherwise
+  // when the body has been read or drained (the server's request deadline stops there).
+  void on_request_read(std::function<void()> done);
 
   std::shared_ptr<const auth::Principal> principal;
 
@@ -65,10 +69,15 @@ class Exchange {
   std::optional<std::string> body_;
   bool body_overflowed_ = false;
   std::size_t body_size_ = 0;
+  std::function<void()> request_read_;
+
+  bool has_body() const;
+  void request_read();
 
   // Before answering: a body the handler never read must not be parsed as the next request
   // on this connection. Drain it when it is small enough, otherwise close after answering.
   void settle_body();
+  void settle_unread_body();
 };
 
 // Status for each error code of API.md.

@@ -228,7 +228,7 @@ void add_integration_routes(Router& r, Services& s) {
     ex.send_json(200, json::object{{"connections", std::move(list)}, {"total", s.connections.count(f)}});
   });
 
-  r.add("GET", "/api/v2/integrations/{id}/errors", Access::read, [&s](Exchange& ex) {
+  r.add("GET", "/api/v2/integrations/{id}/errors", Access::admin, [&s](Exchange& ex) {
     json::array list;
     for (const auto& e : s.integrations.errors(ex.principal->workspace_id, ex.param("id")))
       list.push_back(json::object{{"action", e.action},

@@ -1,6 +1,7 @@
 #include "http/listen_socket.hpp"
 
 #include "http/server.hpp"
+#include "http/tls_credentials.hpp"
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/SSLManager.h>
@@ -41,7 +42,7 @@ Poco::Net::Context::Ptr tls_context(const ServerOptions& o) {
 
 }  // namespace
 
-Poco::Net::ServerSocket listen_socket(const ServerOptions& o) {
+Poco::Net::ServerSocket listen_socket(const ServerOptions& o, TlsCredentials* credentials) {
   const Poco::Net::SocketAddress address(o.host, o.port);
   if (!o.tls()) {
     Poco::Net::ServerSocket socket;
@@ -49,7 +50,9 @@ Poco::Net::ServerSocket listen_socket(const ServerOptions& o) {
     socket.listen(o.max_queued);
     return socket;
   }
-  Poco::Net::SecureServerSocket socket(tls_context(o));
+  Poco::Net::Context::Ptr context = tls_context(o);
+  if (credentials) credentials->serve_from(context->sslContext());
+  Poco::Net::SecureServerSocket socket(context);
   socket.bind(address, true);
   socket.listen(o.max_queued);
   return socket;

@@ -11,13 +11,16 @@
 namespace plugboard::http {
 
 struct ServerOptions;
+class TlsCredentials;
 
 // The certificate or key cannot be used. The message names the file and the reason.
 struct TlsConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Binds and listens. Throws TlsConfigError, or Poco's exception when the address is taken.
-Poco::Net::ServerSocket listen_socket(const ServerOptions& options);
+// Binds and listens. With TLS, handshakes take the certificate and key from `credentials`
+// (which must outlive the socket), so they can be replaced while serving. Throws
+// TlsConfigError, or Poco's exception when the address is taken.
+Poco::Net::ServerSocket listen_socket(const ServerOptions& options, TlsCredentials* credentials);
 
 }  // namespace plugboard::http

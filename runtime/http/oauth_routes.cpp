@@ -18,7 +18,7 @@ namespace json = boost::json;
 
 void add_oauth_routes(Router& r, Services& s) {
   // Seed 000's oauth-url: {"oauth_url","state"}, plus where the provider will send the user.
-  r.add("GET", "/api/v2/oauth/{integration}/authorize-url", Access::write, [&s](Exchange& ex) {
+  r.add("GET", "/api/v2/oauth/{integration}/authorize-url", Access::admin, [&s](Exchange& ex) {
     execute::AuthorizationRequest req;
     req.integration = ex.param("integration");
     req.project_id = ex.query("project_id").value_or("");
@@ -61,7 +61,7 @@ void add_oauth_routes(Router& r, Services& s) {
     }
   });
 
-  r.add("POST", "/api/v2/oauth/{integration}/client-credentials", Access::write, [&s](Exchange& ex) {
+  r.add("POST", "/api/v2/oauth/{integration}/client-credentials", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     const auto project = req_string(body, "project_id", 64);
     if (!ex.principal->allows_project(project))

@@ -10,6 +10,7 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
@@ -47,14 +48,18 @@ const char* operation_for(Access a) {
 
 class Dispatcher final : public Poco::Net::HTTPRequestHandler {
  public:
-  Dispatcher(const Router& router, Services& services, std::size_t max_body)
-      : router_(router), services_(services), max_body_(max_body) {}
+  Dispatcher(const Router& router, Services& services, std::size_t max_body, RequestDeadlines& deadlines)
+      : router_(router), services_(services), max_body_(max_body), deadlines_(deadlines) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
     const auto started = std::chrono::steady_clock::now();
     Exchange ex(req, resp, request_id_for(req), max_body_);
     const log::RequestScope scope(ex.request_id());  // every line logged from here names the request
+    // Poco's server hands its handlers an HTTPServerRequestImpl, which knows its socket.
+    const Poco::Net::StreamSocket& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket();
+    ex.on_request_read([this, &socket] { deadlines_.request_read(socket); });
     handle(ex);
+    deadlines_.response_sent(socket);
     if (auto* http = services_.metrics.http())
       http->observe(
           route_index_, static_cast<int>(resp.getStatus()),
@@ -122,21 +127,23 @@ class Dispatcher final : public Poco::Net::HTTPRequestHandler {
   const Router& router_;
   Services& services_;
   std::size_t max_body_;
+  RequestDeadlines& deadlines_;
   std::size_t route_index_ = observability::HttpMetrics::kUnmatched;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(const Router& router, Services& services, std::size_t max_body)
-      : router_(router), services_(services), max_body_(max_body) {}
+  Factory(const Router& router, Services& services, std::size_t max_body, RequestDeadlines& deadlines)
+      : router_(router), services_(services), max_body_(max_body), deadlines_(deadlines) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new Dispatcher(router_, services_, max_body_);
+    return new Dispatcher(router_, services_, max_body_, deadlines_);
   }
 
  private:
   const Router& router_;
   Services& services_;
   std::size_t max_body_;
+  RequestDeadlines& deadlines_;
 };
 
 }  // namespace
@@ -188,7 +195,9 @@ Server::Server(ServerOptions options, Services services) : options_(std::move(op
 Server::~Server() { stop(); }
 
 void Server::start() {
-  Poco::Net::ServerSocket socket = listen_socket(options_);
+  if (options_.tls() && !tls_)
+    tls_ = std::make_unique<TlsCredentials>(options_.tls_cert_file, options_.tls_key_file);
+  Poco::Net::ServerSocket socket = listen_socket(options_, tls_.get());
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(options_.threads);
   params->setMaxQueued(options_.max_queued);
@@ -198,8 +207,12 @@ void Server::start() {
   params->setTimeout(Poco::Timespan(options_.io_timeout_s, 0));
   // Poco's default pool stops at 16 threads; size it to match maxThreads on purpose.
   pool_ = std::make_unique<Poco::ThreadPool>(std::min(16, options_.threads), options_.threads);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(router_, services_, options_.max_body_bytes),
-                                                    *pool_, socket, params);
+  deadlines_ =
+      std::make_unique<RequestDeadlines>(std::chrono::seconds(options_.request_timeout_s),
+                                         std::chrono::seconds(options_.keep_alive_timeout_s), options_.tls());
+  server_ = std::make_unique<Poco::Net::HTTPServer>(
+      new Factory(router_, services_, options_.max_body_bytes, *deadlines_), *pool_, socket, params);
+  server_->setConnectionFilter(deadlines_->filter());
   server_->start();
 }
 
@@ -216,7 +229,14 @@ void Server::stop() {
     server_->stopAll(false);
     pool_->joinAll();
     server_.reset();
+    deadlines_.reset();
   }
+}
+
+void Server::reload_tls() {
+  if (!tls_) return;
+  tls_->reload();
+  spdlog::info("TLS certificate reloaded: {}", tls_->describe());
 }
 
 std::uint16_t Server::port() const { return server_ ? server_->port() : options_.port; }

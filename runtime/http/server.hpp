@@ -2,8 +2,10 @@
 // gives every request an id, routes it, authenticates it and turns failures into API.md errors.
 #pragma once
 
+#include "http/request_deadlines.hpp"
 #include "http/router.hpp"
 #include "http/services.hpp"
+#include "http/tls_credentials.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -25,6 +27,8 @@ struct ServerOptions {
   int max_queued = 1024;
   int keep_alive_timeout_s = 15;
   int io_timeout_s = 30;  // a client slower than this is dropped
+  // A request (headers and body) must arrive within this, however steadily it trickles.
+  int request_timeout_s = 60;
   std::size_t max_body_bytes = std::size_t{10} * 1024 * 1024;
   // HTTPS when both are set (PEM files; the key unencrypted). See listen_socket.hpp.
   std::string tls_cert_file;
@@ -42,6 +46,9 @@ class Server {
   // its execute deadline and the I/O timeout); idle kept-alive connections are then closed.
   void stop();
   std::uint16_t port() const;
+  // HTTPS only: reads the certificate and key files again for new connections. Throws
+  // TlsConfigError and keeps the current pair when the new files are not usable.
+  void reload_tls();
   const Router& router() const { return router_; }
 
  private:
@@ -49,6 +56,8 @@ class Server {
   Services services_;
   Router router_;
   std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<RequestDeadlines> deadlines_;
+  std::unique_ptr<TlsCredentials> tls_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 

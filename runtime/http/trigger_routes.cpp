@@ -40,7 +40,7 @@ events::HookRequest hook_request(Exchange& ex) {
 }  // namespace
 
 void add_trigger_routes(Router& r, Services& s) {
-  r.add("POST", "/api/v2/triggers", Access::write, [&s](Exchange& ex) {
+  r.add("POST", "/api/v2/triggers", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     reject_unknown(body, {"connection_id", "project_id", "trigger", "name", "config", "interval_seconds"});
     events::NewTrigger in;
@@ -79,7 +79,7 @@ void add_trigger_routes(Router& r, Services& s) {
     ex.send_json(200, s.triggers.view(*t));
   });
 
-  r.add("PATCH", "/api/v2/triggers/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("PATCH", "/api/v2/triggers/{id}", Access::admin, [&s](Exchange& ex) {
     auto body = require_object_body(ex);
     reject_unknown(body, {"name", "config", "status", "interval_seconds"});
     events::TriggerPatch p;
@@ -92,7 +92,7 @@ void add_trigger_routes(Router& r, Services& s) {
     ex.send_json(200, s.triggers.view(t));
   });
 
-  r.add("DELETE", "/api/v2/triggers/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("DELETE", "/api/v2/triggers/{id}", Access::admin, [&s](Exchange& ex) {
     if (!s.triggers.unsubscribe(*ex.principal, ex.param("id"), ex.request_id()))
       throw ServiceError::not_found("trigger subscription " + ex.param("id"));
     ex.send_text(204, "text/plain", "");

@@ -45,7 +45,7 @@ std::optional<std::string> date_query(const Exchange& ex, const char* name, bool
 }  // namespace
 
 void add_webhook_routes(Router& r, Services& s) {
-  r.add("POST", "/api/v2/webhooks", Access::write, [&s](Exchange& ex) {
+  r.add("POST", "/api/v2/webhooks", Access::admin, [&s](Exchange& ex) {
     auto in = webhook_input(require_object_body(ex), ex.principal->workspace_id);
     check_project(ex, in.project_id);
     auto created = s.webhooks.create(ex.principal->workspace_id, in);
@@ -85,7 +85,7 @@ void add_webhook_routes(Router& r, Services& s) {
     ex.send_json(200, render_webhook(w, s.webhooks.header_names(w)));
   });
 
-  r.add("PATCH", "/api/v2/webhooks/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("PATCH", "/api/v2/webhooks/{id}", Access::admin, [&s](Exchange& ex) {
     auto before = visible_webhook(s, ex, ex.param("id"));
     auto in = webhook_input(require_object_body(ex), ex.principal->workspace_id);
     if (in.project_id) check_project(ex, in.project_id);
@@ -97,7 +97,7 @@ void add_webhook_routes(Router& r, Services& s) {
     ex.send_json(200, render_webhook(updated, names));
   });
 
-  r.add("DELETE", "/api/v2/webhooks/{id}", Access::write, [&s](Exchange& ex) {
+  r.add("DELETE", "/api/v2/webhooks/{id}", Access::admin, [&s](Exchange& ex) {
     auto w = visible_webhook(s, ex, ex.param("id"));
     const auto names = s.webhooks.header_names(w);
     if (s.webhooks.remove(ex.principal->workspace_id, w.id))
@@ -107,7 +107,7 @@ void add_webhook_routes(Router& r, Services& s) {
   });
 
   // Seed 000's test: one signed POST now, answered with what the receiver said.
-  r.add("POST", "/api/v2/webhooks/{id}/test", Access::write, [&s](Exchange& ex) {
+  r.add("POST", "/api/v2/webhooks/{id}/test", Access::admin, [&s](Exchange& ex) {
     auto w = visible_webhook(s, ex, ex.param("id"));
     json::object payload;
     if (!ex.body().empty()) {
@@ -129,7 +129,7 @@ void add_webhook_routes(Router& r, Services& s) {
     ex.send_json(200, out);
   });
 
-  r.add("GET", "/api/v2/webhooks/{id}/deliveries", Access::read, [&s](Exchange& ex) {
+  r.add("GET", "/api/v2/webhooks/{id}/deliveries", Access::admin, [&s](Exchange& ex) {
     auto w = visible_webhook(s, ex, ex.param("id"));
     store::DeliveryFilter f;
     f.webhook_id = w.id;
@@ -152,7 +152,7 @@ void add_webhook_routes(Router& r, Services& s) {
   });
 
   // The same delivery (same id, for the receiver's idempotency) queued again.
-  r.add("POST", "/api/v2/webhooks/deliveries/{id}/retry", Access::write, [&s](Exchange& ex) {
+  r.add("POST", "/api/v2/webhooks/deliveries/{id}/retry", Access::admin, [&s](Exchange& ex) {
     auto found = s.webhooks.delivery(ex.principal->workspace_id, ex.param("id"));
     if (!found || !ex.principal->allows_project(found->second.project_id))
       throw ServiceError::not_found("delivery " + ex.param("id"));

@@ -215,7 +215,7 @@ class AutomationsTest(PlugboardTestCase):
         a = self.automation()
         body = {"name": "n", "event": "comment.created", "connection_id": self.conn, "action": "send-message"}
         self.assertApiError(self.call("POST", "/api/v2/automations", body, key=self.reader), 403, "forbidden")
-        # Writing an automation means executing later: write without execute is not enough.
+        # Configuring automations is an admin's job (seed 003): a writer cannot.
         self.assertApiError(self.call("POST", "/api/v2/automations", body, key=self.writer), 403, "forbidden")
         self.assertEqual(self.call("GET", f"/api/v2/automations/{a['id']}", key=self.reader).status, 200)
         for method, path in [("GET", f"/api/v2/automations/{a['id']}"),

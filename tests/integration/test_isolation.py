@@ -46,13 +46,23 @@ class IsolationTest(PlugboardTestCase):
             "workspace_id": cls.ws, "project_id": cls.project, "connection_id": cls.conn["id"],
             "action": "user-lookup", "parameters": {"email": "alice@example.com"}}, key=cls.key)
         assert cls.execution.status == 200, cls.execution
+        cls.automation = made(call("POST", "/api/v2/automations", {
+            "name": "acme automation", "event": "record_created", "connection_id": cls.conn["id"],
+            "action": "send-message", "parameters": {"channel": "#general", "text": "{{data.acme}}"}}))
+        # Execution records are written in batches off the request path: wait for acme's.
+        deadline = time.monotonic() + 10
+        while not (logged := call("GET", "/api/v2/executions").json["executions"]):
+            assert time.monotonic() < deadline, "the execution was never logged"
+            time.sleep(0.1)
+        cls.execution_id = logged[-1]["id"]
         deliveries = call("GET", f"/api/v2/webhooks/{cls.webhook['id']}/deliveries")
         cls.delivery_id = ((deliveries.json or {}).get("deliveries") or [{}])[0].get("id", "dlv_none")
 
         # What must never show up in an answer to the other workspace.
         cls.acme_markers = [cls.ws, cls.conn["id"], cls.integration["id"], cls.webhook["id"], cls.event["id"],
                             cls.trigger["id"], cls.api_key["id"], cls.project2["id"], "acme-slack",
-                            "Acme Private Slack", "acme-hook", "acme second key", "acme-side", "private"]
+                            "Acme Private Slack", "acme-hook", "acme second key", "acme-side", "private",
+                            cls.automation["id"], "acme automation", cls.execution_id]
 
     def as_other(self, method, path, body=None, **kw):
         return self.env.call(method, path, body=body, key=self.other["key"], **kw)
@@ -70,7 +80,7 @@ class IsolationTest(PlugboardTestCase):
     def test_other_workspace_cannot_read_change_or_delete(self):
         i, c, w, t, k, e = (self.integration["id"], self.conn["id"], self.webhook["id"], self.trigger["id"],
                             self.api_key["id"], self.event["id"])
-        p2 = self.project2["id"]
+        p2, a = self.project2["id"], self.automation["id"]
         attempts = [
             ("GET", f"/api/v2/connections/{c}", None),
             ("PATCH", f"/api/v2/connections/{c}", {"name": "stolen"}),
@@ -101,6 +111,11 @@ class IsolationTest(PlugboardTestCase):
             ("GET", f"/api/v2/triggers/{t}", None),
             ("PATCH", f"/api/v2/triggers/{t}", {"name": "stolen"}),
             ("DELETE", f"/api/v2/triggers/{t}", None),
+            ("GET", f"/api/v2/automations/{a}", None),
+            ("PATCH", f"/api/v2/automations/{a}", {"name": "stolen"}),
+            ("DELETE", f"/api/v2/automations/{a}", None),
+            ("GET", f"/api/v2/automations/{a}/runs", None),
+            ("GET", f"/api/v2/executions/{self.execution_id}", None),
             ("GET", f"/api/v2/api-keys/{k}", None),
             ("DELETE", f"/api/v2/api-keys/{k}", None),
             ("GET", f"/api/v2/workspaces/{self.ws}", None),
@@ -129,6 +144,7 @@ class IsolationTest(PlugboardTestCase):
         # Nothing changed: acme still sees everything as it was.
         for path, name in [(f"/api/v2/connections/{c}", "acme-slack"), (f"/api/v2/webhooks/{w}", "acme hook"),
                            (f"/api/v2/triggers/{t}", "acme events"), (f"/api/v2/integrations/{i}", None),
+                           (f"/api/v2/automations/{a}", "acme automation"),
                            (f"/api/v2/api-keys/{k}", None), (f"/api/v2/workspaces/{self.ws}/projects/{p2}", None)]:
             r = self.call("GET", path)
             self.assertEqual(r.status, 200, (path, r))
@@ -142,7 +158,10 @@ class IsolationTest(PlugboardTestCase):
         for path in ["/api/v2/connections", f"/api/v2/connections?workspace_id={self.ws}",
                      f"/api/v2/connections?integration_id={self.integration['id']}", "/api/v2/integrations",
                      "/api/v2/webhooks", "/api/v2/triggers", "/api/v2/api-keys", "/api/v2/audit",
-                     f"/api/v2/audit?workspace_id={self.ws}", "/api/v2/workspaces"]:
+                     f"/api/v2/audit?workspace_id={self.ws}", "/api/v2/workspaces", "/api/v2/automations",
+                     "/api/v2/executions", f"/api/v2/executions?connection_id={self.conn['id']}",
+                     f"/api/v2/executions?workspace_id={self.ws}", "/api/v2/health", "/api/v2/usage",
+                     f"/api/v2/usage?workspace_id={self.ws}"]:
             with self.subTest(path=path):
                 r = self.as_other("GET", path)
                 self.assertIn(r.status, (200, 403, 404), r)
@@ -153,6 +172,8 @@ class IsolationTest(PlugboardTestCase):
         self.assertIn(self.trigger["id"], self.call("GET", "/api/v2/triggers").text)
         self.assertIn(self.api_key["id"], self.call("GET", "/api/v2/api-keys").text)
         self.assertIn(self.integration["id"], self.call("GET", "/api/v2/integrations").text)
+        self.assertIn(self.automation["id"], self.call("GET", "/api/v2/automations").text)
+        self.assertIn(self.execution_id, self.call("GET", "/api/v2/executions").text)
 
     def test_other_workspace_cannot_execute_on_our_connection(self):
         c = self.conn["id"]

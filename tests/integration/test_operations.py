@@ -150,16 +150,66 @@ class OperationsTest(PlugboardTestCase):
 
     # --- roles ------------------------------------------------------------------------------
 
-    def test_roles_members_view_admins_configure_and_read_logs(self):
-        member = self.new_key(permissions={"operations": ["read"]})["key"]
-        for path in ("/api/v2/health", "/api/v2/usage", "/api/v2/integrations", "/api/v2/connections"):
-            self.assertEqual(self.call("GET", path, key=member).status, 200, path)
-        for path in ("/api/v2/executions", "/api/v2/audit", "/api/v2/api-keys"):
-            self.assertApiError(self.call("GET", path, key=member), 403, "forbidden")
-        self.assertApiError(self.call("POST", "/api/v2/integrations", {"provider": "slack", "name": "x"}, key=member),
-                            403, "forbidden")
+    # Seed 003's permissions table: members view; admins connect/disconnect, configure and read
+    # logs. Ids that exist nowhere are fine: the permission is checked before the resource.
+    MEMBER_VIEWS = ["/api/v2/health", "/api/v2/usage", "/api/v2/integrations", "/api/v2/connections",
+                    "/api/v2/webhooks", "/api/v2/triggers", "/api/v2/automations", "/api/v2/catalog",
+                    "/api/v2/workspaces"]
+    ADMIN_ONLY = [
+        # connect / disconnect
+        ("POST", "/api/v2/connections", {"integration_id": "slack", "auth_type": "bearer",
+                                         "credentials": {"token": "t"}}),
+        ("PATCH", "/api/v2/connections/{conn}", {"name": "renamed"}),
+        ("DELETE", "/api/v2/connections/nope", None),
+        ("GET", "/api/v2/oauth/slack/authorize-url", None),
+        ("POST", "/api/v2/oauth/slack/client-credentials", {}),
+        # configure
+        ("POST", "/api/v2/integrations", {"provider": "slack", "name": "x"}),
+        ("PATCH", "/api/v2/integrations/nope", {"name": "x"}),
+        ("POST", "/api/v2/webhooks", {"url": "http://127.0.0.1:9/x", "events": ["*"]}),
+        ("PATCH", "/api/v2/webhooks/nope", {"active": False}),
+        ("DELETE", "/api/v2/webhooks/nope", None),
+        ("POST", "/api/v2/webhooks/nope/test", {}),
+        ("POST", "/api/v2/webhooks/deliveries/nope/retry", {}),
+        ("POST", "/api/v2/triggers", {"connection_id": "{conn}", "trigger": "events"}),
+        ("PATCH", "/api/v2/triggers/nope", {"status": "paused"}),
+        ("DELETE", "/api/v2/triggers/nope", None),
+        ("POST", "/api/v2/automations", {"name": "a", "event_type": "x"}),
+        ("PATCH", "/api/v2/automations/nope", {"enabled": False}),
+        ("DELETE", "/api/v2/automations/nope", None),
+        ("POST", "/api/v2/api-keys", {"name": "x"}),
+        ("GET", "/api/v2/api-keys", None),
+        ("POST", "/api/v2/workspaces", {"name": "x"}),
+        # read logs
+        ("GET", "/api/v2/executions", None),
+        ("GET", "/api/v2/executions/nope", None),
+        ("GET", "/api/v2/audit", None),
+        ("GET", "/api/v2/webhooks/nope/deliveries", None),
+        ("GET", "/api/v2/automations/nope/runs", None),
+        ("GET", "/api/v2/integrations/slack/errors", None),
+    ]
+
+    def test_roles_follow_seed_003(self):
+        keys = {ops: self.new_key(permissions={"operations": ops.split(",")})["key"]
+                for ops in ("read", "read,write", "read,execute", "read,write,execute")}
+        admin = self.own_workspace("roles")
+        for path in self.MEMBER_VIEWS:
+            self.assertEqual(self.call("GET", path, key=keys["read"]).status, 200, path)
+        for method, path, body in self.ADMIN_ONLY:
+            path = path.replace("{conn}", self.conn)
+            if isinstance(body, dict) and body.get("connection_id") == "{conn}":
+                body = dict(body, connection_id=self.conn)
+            for ops, key in keys.items():
+                with self.subTest(method=method, path=path, operations=ops):
+                    self.assertApiError(self.call(method, path, body, key=key), 403, "forbidden")
+            # An admin (of a workspace of its own, so nothing here changes) gets past the check.
+            with self.subTest(method=method, path=path, operations="admin"):
+                self.assertNotEqual(self.call(method, path, body, key=admin["key"]).status, 403, (method, path))
+        # A writer feeds events in; a member cannot.
+        event = {"type": "order.created", "data": {"n": 1}}
+        self.assertEqual(self.call("POST", "/api/v2/events", event, key=keys["read,write"]).status, 202)
+        self.assertApiError(self.call("POST", "/api/v2/events", event, key=keys["read"]), 403, "forbidden")
         self.assertApiError(request(self.env.url, "GET", "/api/v2/health"), 401, "unauthorized")
-        self.assertEqual(self.call("GET", "/api/v2/executions").status, 200)
 
     # --- execution log ----------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 graceful shutdown on SIGTERM, plugins reloaded (really, with new code) while a request runs on
 the old code, and JSON log lines that carry request ids and no secrets."""
 
+import http.client
 import json
 import os
 import shutil
@@ -122,6 +123,55 @@ server:
         self.assertLess(time.monotonic() - started, 6)
         self.assertTrue(all(closed_by_server(s, 5) for s in stalled))
 
+    def served_certificate(self):
+        """The DER certificate a new connection is served (no verification: it may have changed)."""
+        port = int(self.env.url.rsplit(":", 1)[1])
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                return tls.getpeercert(binary_form=True)
+
+    def server_log(self):
+        with open(os.path.join(self.env.dir, "server.log")) as f:
+            return f.read()
+
+    def test_z_sighup_rereads_the_certificate_for_new_connections(self):
+        with open(self.cert) as f:
+            first = f.read().strip()
+        self.assertEqual(ssl.DER_cert_to_PEM_cert(self.served_certificate()).strip(), first)
+        # A broken replacement is refused: the old certificate keeps being served.
+        shutil.copyfile(self.cert, self.cert + ".good")
+        with open(self.cert, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n")
+        self.env.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "TLS reload failed" not in self.server_log():
+            self.assertLess(time.monotonic(), deadline, "no reload error logged")
+            time.sleep(0.1)
+        self.assertEqual(ssl.DER_cert_to_PEM_cert(self.served_certificate()).strip(), first)
+        self.assertEqual(self.call("GET", "/healthz").status, 200)
+        # A new certificate and key, swapped in: new connections get it after SIGHUP.
+        fresh = os.path.join(self.env.dir, "fresh")
+        os.makedirs(fresh)
+        cert2, key2 = make_certificate(fresh)
+        os.replace(key2, self.key_file)
+        os.replace(cert2, self.cert)
+        with open(self.cert) as f:
+            second = f.read().strip()
+        self.assertNotEqual(first, second)
+        self.env.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while ssl.DER_cert_to_PEM_cert(self.served_certificate()).strip() != second:
+            self.assertLess(time.monotonic(), deadline, "the new certificate was never served")
+            time.sleep(0.1)
+        self.assertIn("TLS certificate reloaded", self.server_log())
+        self.assertNotIn("BEGIN PRIVATE KEY", self.server_log())
+        # Clients that trust the new certificate are served as before.
+        self.env.ssl_context = ssl.create_default_context(cafile=self.cert)
+        self.assertEqual(self.call("GET", "/healthz").status, 200)
+
     def test_bad_certificate_stops_the_server_with_a_clear_message(self):
         bad = os.path.join(self.env.dir, "not-a-cert.pem")
         with open(bad, "w") as f:
@@ -191,6 +241,95 @@ def install_reload_build(folder, generation):
     src = os.path.join(TEST_PLUGINS, f"reload_v{generation}", "libplugboard_reload.so")
     with open(src, "rb") as f, open(os.path.join(folder, "libplugboard_reload.so"), "wb") as out:
         out.write(f.read())
+
+
+def trickle(port, data, every, results):
+    """Sends `data` one byte per `every` seconds (each byte inside the I/O timeout) and records
+    what the server answered and after how long, or None if it never cut the client off."""
+    started = time.monotonic()
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        for i in range(len(data)):
+            s.sendall(data[i:i + 1])
+            time.sleep(every)
+        results.append(None)  # the whole request went through: not cut off
+    except OSError:
+        s.settimeout(2)
+        try:
+            answer = s.recv(4096)
+        except OSError:
+            answer = b""
+        results.append((answer, time.monotonic() - started))
+    finally:
+        s.close()
+
+
+class RequestDeadlineTest(PlugboardTestCase):
+    """Three workers, 1 s I/O timeout, 3 s for a whole request: tricklers are cut off, a slow
+    handler is not, and other clients are served meanwhile."""
+
+    start_server = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        config = write_config(cls.env, "server:\n  threads: 3\n  io_timeout_s: 1\n  keep_alive_timeout_s: 1\n"
+                                       "  request_timeout_s: 3\n")
+        cls.env.start(args=["--config", config], plugins_dir=reload_plugins_dir(cls.env, 1))
+
+    def test_trickling_clients_get_408_at_the_request_deadline(self):
+        port = int(self.env.url.rsplit(":", 1)[1])
+        headers = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n"
+        body = b'{"type":"trickled","data":{"x":"' + b"b" * 200 + b'"}}'
+        in_body = (b"POST /api/v2/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-API-Key: " +
+                   self.key.encode() + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        results = []
+        clients = [threading.Thread(target=trickle, args=(port, headers, 0.3, results)),
+                   threading.Thread(target=trickle, args=(port, in_body + body, 0.3, results))]
+        for t in clients:
+            t.start()
+        # Meanwhile the third worker serves everyone else, again and again.
+        served = 0
+        until = time.monotonic() + 2.5
+        while time.monotonic() < until:
+            self.assertEqual(self.call("GET", "/healthz").status, 200)
+            served += 1
+            time.sleep(0.1)
+        for t in clients:
+            t.join(30)
+        self.assertGreater(served, 5)
+        self.assertEqual(len(results), 2, results)
+        for got in results:
+            self.assertIsNotNone(got, "a trickling client held a worker past the request deadline")
+            answer, after = got
+            self.assertTrue(answer.startswith(b"HTTP/1.1 408 "), answer[:200])
+            self.assertIn(b'"request_timeout"', answer)
+            self.assertLess(after, 3 + 2, "cut off late")
+            self.assertGreater(after, 3 - 0.5, "cut off early")
+        # The event trickled in was never stored.
+        r = self.call("GET", "/api/v2/events?type=trickled")
+        if r.status == 200:
+            self.assertNotIn("trickled", r.text)
+
+    def test_a_slow_handler_is_not_cut_off(self):
+        # The deadline covers the request arriving, not the work: a 4 s execute completes.
+        conn = self.call("POST", "/api/v2/connections", {
+            "integration_id": "reload", "project_id": self.project, "auth_type": "bearer",
+            "credentials": {"token": "any-token"}})
+        self.assertEqual(conn.status, 201, conn)
+        r = self.execute(conn.json["id"], "generation", {"ms": 4000})
+        self.assertEqual(r.status, 200, r)
+        self.assertIs(r.json["success"], True, r)
+
+    def test_kept_alive_connections_get_their_own_deadline_per_request(self):
+        # One connection, five requests 0.8 s apart (over the 3 s deadline in all): none is cut off.
+        conn = http.client.HTTPConnection("127.0.0.1", int(self.env.url.rsplit(":", 1)[1]), timeout=10)
+        try:
+            for _ in range(5):
+                self.assertEqual(request(self.env.url, "GET", "/healthz", conn=conn).status, 200)
+                time.sleep(0.8)  # under the 1 s keep-alive timeout
+        finally:
+            conn.close()
 
 
 class ReloadAndShutdownTest(PlugboardTestCase):

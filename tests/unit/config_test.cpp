@@ -71,3 +71,11 @@ TEST(Config, RangesAndLevelsAreChecked) {
   EXPECT_THROW(load_config(std::nullopt), ConfigError);
   ::unsetenv("PLUGBOARD_LOG_LEVEL");
 }
+
+TEST(Config, RequestTimeoutCoversAtLeastOneRead) {
+  EXPECT_EQ(load_config(std::nullopt).server.request_timeout_s, 60);
+  EXPECT_EQ(load_config(write_config("server: {io_timeout_s: 5, request_timeout_s: 20}\n"))
+                .server.request_timeout_s,
+            20);
+  EXPECT_THROW(load_config(write_config("server: {io_timeout_s: 30, request_timeout_s: 10}\n")), ConfigError);
+}
