@@ -71,3 +71,16 @@ TEST(Config, RangesAndLevelsAreChecked) {
   EXPECT_THROW(load_config(std::nullopt), ConfigError);
   ::unsetenv("PLUGBOARD_LOG_LEVEL");
 }
+
+TEST(Config, DatabasePoolSizeFromFileOrEnvironmentWithinRange) {
+  EXPECT_EQ(load_config(std::nullopt).database_pool_size, 8);
+  EXPECT_EQ(
+      load_config(write_config("database: {url: 'postgresql://u@h/db', pool_size: 20}\n")).database_pool_size,
+      20);
+  EXPECT_THROW(load_config(write_config("database: {pool_size: 0}\n")), ConfigError);
+  ::setenv("PLUGBOARD_DATABASE_POOL_SIZE", "2000", 1);
+  EXPECT_THROW(load_config(std::nullopt), ConfigError);
+  ::setenv("PLUGBOARD_DATABASE_POOL_SIZE", "3", 1);
+  EXPECT_EQ(load_config(std::nullopt).database_pool_size, 3);
+  ::unsetenv("PLUGBOARD_DATABASE_POOL_SIZE");
+}
