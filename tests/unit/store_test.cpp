@@ -895,3 +895,52 @@ TEST(SqlDialectTest, PlaceholdersAreNumberedOutsideQuotesOnPostgres) {
             "SELECT '?', \"q?\" FROM t WHERE x = '\"' || CAST($1 AS TEXT) || 'it''s?'");
   EXPECT_EQ(split_statements("CREATE TABLE a (x TEXT);\nCREATE INDEX i ON a (x);\n").size(), 2u);
 }
+
+TEST_P(StoreTest, AutomationRunsQueueOncePerEventAndTriggerPollsAreLeased) {
+  // Automation runs: one per (automation, event), however often the dispatcher hands it over.
+  AutomationRun run;
+  run.id = "run1";
+  run.automation_id = "auto1";
+  run.event_id = "evt1";
+  run.workspace_id = "w1";
+  run.next_attempt_at = "2026-01-01T00:00:00Z";
+  run.created_at = "2026-01-01T00:00:00Z";
+  EXPECT_TRUE(store_->automations().enqueue(run));
+  run.id = "run2";
+  EXPECT_FALSE(store_->automations().enqueue(run));
+  auto runs = store_->automations().claim_due("2026-01-01T00:00:01Z", "node-a", "2026-01-01T00:01:00Z", 10);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].id, "run1");
+  EXPECT_TRUE(
+      store_->automations().claim_due("2026-01-01T00:00:30Z", "node-b", "2026-01-01T00:02:00Z", 10).empty());
+  runs = store_->automations().claim_due("2026-01-01T00:01:01Z", "node-b", "2026-01-01T00:02:00Z", 10);
+  ASSERT_EQ(runs.size(), 1u);  // node-a's lease ran out
+  EXPECT_EQ(runs[0].leased_by, "node-b");
+
+  // Trigger polling: a due subscription is leased by one node; a repeated item is seen once.
+  TriggerSubscription t;
+  t.id = "trg1";
+  t.workspace_id = "w1";
+  t.project_id = "p1";
+  t.connection_id = "c1";
+  t.provider = "drive";
+  t.trigger = "new-file";
+  t.kind = "polling";
+  t.name = "files";
+  t.interval_seconds = 60;
+  t.next_run_at = "2026-01-01T00:00:00Z";
+  t.created_at = t.updated_at = "2026-01-01T00:00:00Z";
+  store_->triggers().create(t);
+  auto due = store_->triggers().claim_due("2026-01-01T00:00:05Z", "node-a", "2026-01-01T00:01:00Z", 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_TRUE(
+      store_->triggers().claim_due("2026-01-01T00:00:06Z", "node-b", "2026-01-01T00:01:00Z", 10).empty());
+  TriggerRunOutcome o;
+  o.last_run_at = "2026-01-01T00:00:07Z";
+  o.next_run_at = "2026-01-01T00:01:07Z";
+  o.status = "active";
+  o.seen_ids = {"file-1", "file-1", "file-2"};
+  EXPECT_FALSE(store_->triggers().finish("trg1", "node-b", o));
+  EXPECT_TRUE(store_->triggers().finish("trg1", "node-a", o));
+  EXPECT_EQ(store_->triggers().unseen("trg1", {"file-1", "file-3"}), std::vector<std::string>{"file-3"});
+}
