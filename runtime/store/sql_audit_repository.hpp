@@ -1,4 +1,5 @@
-// SQLite's AuditRepository: an append-only table read newest first, a page at a time.
+// The AuditRepository (both dialects, see sql_db.hpp): an append-only table read newest
+// first, a page at a time.
 #pragma once
 
 #include "store/repositories.hpp"

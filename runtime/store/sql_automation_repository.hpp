@@ -1,4 +1,4 @@
-// SQLite's AutomationRepository: automations and their runs.
+// The AutomationRepository (both dialects, see sql_db.hpp): automations and their runs.
 #pragma once
 
 #include "store/repositories.hpp"

@@ -1,4 +1,4 @@
-// SQLite implementations of the events module's repositories (events, webhooks, deliveries).
+// The events module's repositories (events, webhooks, deliveries), for both dialects.
 // Each shares the store's Db, which must outlive it.
 #pragma once
 

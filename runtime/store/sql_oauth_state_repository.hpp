@@ -1,5 +1,5 @@
-// SQLite's OAuthStateRepository. Kept apart from sql_repositories.hpp so the OAuth2 state
-// can evolve without touching the other aggregates.
+// The OAuthStateRepository (both dialects). Kept apart from sql_repositories.hpp so the
+// OAuth2 state can evolve without touching the other aggregates.
 #pragma once
 
 #include "store/repositories.hpp"

@@ -1,5 +1,5 @@
-// SQLite implementations of the repository interfaces. They hold SQLite's SQL; callers see
-// only repositories.hpp. Each shares the store's Db, which must outlive it.
+// The repository interfaces over one Db, for SQLite and PostgreSQL alike (see sql_db.hpp);
+// callers see only repositories.hpp. Each shares the store's Db, which must outlive it.
 #pragma once
 
 #include "store/repositories.hpp"

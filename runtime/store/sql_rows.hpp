@@ -1,4 +1,4 @@
-// Small helpers the SQLite repositories share for binding and reading rows.
+// Small helpers the repositories share for binding and reading rows.
 #pragma once
 
 #include "store/repositories.hpp"

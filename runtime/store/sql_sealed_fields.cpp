@@ -1,4 +1,4 @@
-// Master key rotation support for the SQLite repositories that hold sealed columns: keyset
+// Master key rotation support for the repositories that hold sealed columns: keyset
 // pages of sealed values, and compare-and-swap replacement of a batch in one transaction.
 #include "store/sql_event_repositories.hpp"
 #include "store/sql_repositories.hpp"

@@ -1,4 +1,4 @@
-// SQLite's TriggerRepository.
+// The TriggerRepository (both dialects, see sql_db.hpp).
 #pragma once
 
 #include "store/repositories.hpp"

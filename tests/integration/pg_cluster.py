@@ -18,10 +18,12 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 START_TIMEOUT = 30  # seconds
@@ -70,6 +72,11 @@ class PgCluster:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
+        # A SIGTERM (ctest's timeout, a Ctrl-C'd make) unwinds like an exception, so the
+        # with-block and atexit handlers still stop the server instead of leaking it.
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.dir = tempfile.mkdtemp(prefix="pb-pg-")
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
@@ -131,7 +138,12 @@ class PgCluster:
                       "stop", check=False)
             self._started = False
         if self.dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            # The server's last children may still be removing their files: retry briefly.
+            for _ in range(50):
+                shutil.rmtree(self.dir, ignore_errors=True)
+                if not os.path.exists(self.dir):
+                    break
+                time.sleep(0.1)
             self.dir = None
 
     def __enter__(self):
