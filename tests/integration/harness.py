@@ -266,15 +266,19 @@ class Env:
 
     def sql(self, statement, params=()):
         """Runs one statement (SQL both dialects accept, '?' placeholders) on the server's database."""
+        self.query(statement, params)
+
+    def query(self, statement, params=()):
+        """Like sql(), returning the rows as tuples (of strings on PostgreSQL: select text columns)."""
         if not self.pg:
             with sqlite3.connect(self.db_path, timeout=10) as db:
-                db.execute(statement, params)
-            return
+                return db.execute(statement, params).fetchall()
         parts = statement.split("?")
         assert len(parts) == len(params) + 1, "one parameter per '?'"
-        literal = [p if isinstance(p, (int, float)) else "'" + str(p).replace("'", "''") + "'" for p in params]
-        self.pg.psql("".join(part + (str(literal[i]) if i < len(literal) else "") for i, part in enumerate(parts)),
-                     database=self.pg.database)
+        literal = [str(p) if isinstance(p, (int, float)) else "'" + str(p).replace("'", "''") + "'" for p in params]
+        text = "".join(part + (literal[i] if i < len(literal) else "") for i, part in enumerate(parts))
+        out = self.pg.psql(text, database=self.pg.database)
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
 
     def call(self, method, path, body=None, key=None, headers=None, raw=None, conn=None):
         h = dict(headers or {})
