@@ -9,6 +9,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   libpoco-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libpq-dev libssl-dev libsqlite3-dev
   libgtest-dev python3-aiosmtpd
+  postgresql util-linux  # a private PostgreSQL cluster for the store and *_pg tests (initdb, setpriv)
   clang-14 libclang-rt-14-dev openssl
 )
 bench_pkgs=(wrk nginx-light jq valgrind)

@@ -128,6 +128,8 @@ bench_setup() {
   export PLUGBOARD_PROVIDER_SLACK_BASE_URL="$upstream/api" PLUGBOARD_LOG_LEVEL=warn
   export PLUGBOARD_HOST=127.0.0.1 PLUGBOARD_PORT=0
   unset PLUGBOARD_CONFIG PLUGBOARD_DATABASE_URL
+  # BENCH_DATABASE_URL (e.g. a private PostgreSQL cluster's) replaces SQLite in the data dir.
+  [ -z "${BENCH_DATABASE_URL:-}" ] || export PLUGBOARD_DATABASE_URL="$BENCH_DATABASE_URL"
   mkdir -p "$PLUGBOARD_DATA_DIR"
   local ids
   ids=$("$build/bin/plugboard" keys create --workspace bench --project bench --name bench --json) \

@@ -85,8 +85,9 @@ void read_file(Config& c, const std::filesystem::path& file) {
   }
   if (auto d = root["data_dir"]) c.data_dir = resolve(base, scalar<std::string>(where, d, "data_dir"));
   if (auto d = root["database"]) {
-    check_keys(where, d, "database", {"url"});
+    check_keys(where, d, "database", {"url", "pool_size"});
     if (d["url"]) c.database_url = scalar<std::string>(where, d["url"], "database.url");
+    if (d["pool_size"]) c.database_pool_size = scalar<int>(where, d["pool_size"], "database.pool_size");
   }
   if (auto p = root["plugins"]) {
     check_keys(where, p, "plugins", {"dir"});
@@ -227,6 +228,8 @@ void read_env(Config& c) {
     c.server.max_body_bytes = env_number<std::size_t>("PLUGBOARD_MAX_BODY_BYTES", *v);
   if (auto v = env("PLUGBOARD_DATA_DIR")) c.data_dir = *v;
   if (auto v = env("PLUGBOARD_DATABASE_URL")) c.database_url = *v;
+  if (auto v = env("PLUGBOARD_DATABASE_POOL_SIZE"))
+    c.database_pool_size = env_number<int>("PLUGBOARD_DATABASE_POOL_SIZE", *v);
   if (auto v = env("PLUGBOARD_PLUGINS_DIR")) c.plugins_dir = *v;
   if (auto v = env("PLUGBOARD_MASTER_KEY_FILE")) c.master_key_file = *v;
   if (auto v = env("PLUGBOARD_DEADLINE_MS"))
@@ -313,6 +316,8 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
     throw ConfigError("server.io_timeout_s and server.keep_alive_timeout_s must be at least 1 second");
   if (c.server.request_timeout_s < c.server.io_timeout_s)
     throw ConfigError("server.request_timeout_s must be at least server.io_timeout_s");
+  if (c.database_pool_size < 1 || c.database_pool_size > 1024)
+    throw ConfigError("database.pool_size must be from 1 to 1024");
   if (c.server.threads < 1 || c.server.threads > 4096)
     throw ConfigError("server.threads must be from 1 to 4096");
   if (c.deadline.count() < 1) throw ConfigError("execute.deadline_ms must be positive");

@@ -27,6 +27,8 @@ struct Config {
   http::ServerOptions server;
   std::filesystem::path data_dir = "var";
   std::string database_url;  // default: sqlite://<data_dir>/plugboard.db
+  // Database connections per process (database.pool_size), 1..1024.
+  int database_pool_size = 8;
   std::filesystem::path plugins_dir = "plugins";
   std::filesystem::path master_key_file;  // default: <data_dir>/master.key
   // Keys that only open values sealed before a rotation (vault.retired_key_files). Files named

@@ -32,7 +32,7 @@ std::string derive_key(const std::string& master, std::string_view purpose) {
 
 Runtime::Runtime(Config config) : config_(std::move(config)) {
   std::filesystem::create_directories(config_.data_dir);
-  store_ = store::open_store(config_.database_url);
+  store_ = store::open_store(config_.database_url, config_.database_pool_size);
   const auto ring = vault::load_key_ring(config_.master_key_file, config_.retired_key_files);
   vault_ = std::make_unique<vault::Vault>(ring.vault());
   // OAuth states are signed with a key derived from the master key: every node sharing the

@@ -5,7 +5,11 @@ namespace plugboard::store {
 namespace {
 
 // Times are ISO 8601 UTC text in both dialects, so values compare and sort as strings and
-// move between backends unchanged. JSON-valued columns are text for the same reason.
+// move between backends unchanged. JSON-valued columns are text for the same reason. Flags
+// are INTEGER 0/1 in both dialects (not PostgreSQL BOOLEAN), so the repositories' SQL
+// (active = 1) is one text; the PostgreSQL steps were first released with that choice.
+// Where one text is valid in both dialects (INTEGER is 4 bytes on PostgreSQL: enough for
+// counts and intervals; unix-ms columns are BIGINT) a step shares it.
 // Executions keep no foreign keys: the log outlives the connections and projects it names,
 // and a batch must never fail because one of them was deleted meanwhile. Connections do not
 // reference projects either: what removing a project does to them is the service's call.
@@ -98,7 +102,7 @@ CREATE TABLE api_keys (
   expires_at           TEXT,
   rate_limit_per_hour  BIGINT,
   rate_limit_burst     BIGINT,
-  revoked              BOOLEAN NOT NULL DEFAULT FALSE,
+  revoked              INTEGER NOT NULL DEFAULT 0,
   created_at           TEXT NOT NULL,
   last_used            TEXT
 );
@@ -194,7 +198,7 @@ CREATE TABLE integrations (
   api_base_uri          TEXT NOT NULL,
   client_id             TEXT NOT NULL,
   sealed_client_secret  TEXT,
-  basic_token_auth      BOOLEAN NOT NULL,
+  basic_token_auth      INTEGER NOT NULL,
   sealed_api_key        TEXT,
   api_key_location      TEXT NOT NULL,
   api_key_name          TEXT NOT NULL,
@@ -202,8 +206,8 @@ CREATE TABLE integrations (
   sealed_headers        TEXT,
   data                  TEXT NOT NULL,
   shares                TEXT NOT NULL,
-  sandbox               BOOLEAN NOT NULL,
-  is_default            BOOLEAN NOT NULL,
+  sandbox               INTEGER NOT NULL,
+  is_default            INTEGER NOT NULL,
   icon                  TEXT,
   icon_content_type     TEXT NOT NULL,
   created_at            TEXT NOT NULL,
@@ -302,7 +306,8 @@ ALTER TABLE connections ADD COLUMN user_json TEXT NOT NULL DEFAULT '{}';
 // may be fractions of a second, and integers compare the same in both dialects). A delivery
 // is unique per (webhook, event), which makes queueing an event twice harmless. On
 // PostgreSQL the claim is UPDATE ... WHERE id IN (SELECT id ... FOR UPDATE SKIP LOCKED), so
-// several nodes can share the outbox; the due index serves both.
+// several nodes can share the outbox; the due index serves both. The delivery log pages in
+// insertion order by SQLite's implicit rowid; PostgreSQL gets an identity column of that name.
 const char* const kEventsSqlite = R"sql(
 CREATE TABLE events (
   seq           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -379,9 +384,9 @@ CREATE TABLE events (
   data          TEXT NOT NULL,
   occurred_at   TEXT NOT NULL,
   created_at    TEXT NOT NULL,
-  dispatched    BOOLEAN NOT NULL DEFAULT FALSE
+  dispatched    INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX events_undispatched ON events (seq) WHERE NOT dispatched;
+CREATE INDEX events_undispatched ON events (seq) WHERE dispatched = 0;
 CREATE INDEX events_workspace ON events (workspace_id, created_at);
 CREATE TABLE webhooks (
   id                    TEXT PRIMARY KEY,
@@ -394,10 +399,10 @@ CREATE TABLE webhooks (
   table_id              TEXT,
   sealed_headers        TEXT,
   sealed_secret         TEXT NOT NULL,
-  active                BOOLEAN NOT NULL,
+  active                INTEGER NOT NULL,
   max_retries           BIGINT NOT NULL,
   retry_delay_ms        BIGINT NOT NULL,
-  exponential_backoff   BOOLEAN NOT NULL,
+  exponential_backoff   INTEGER NOT NULL,
   consecutive_failures  BIGINT NOT NULL DEFAULT 0,
   disabled_reason       TEXT NOT NULL DEFAULT '',
   created_at            TEXT NOT NULL,
@@ -405,6 +410,7 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_workspace ON webhooks (workspace_id, created_at);
 CREATE TABLE webhook_deliveries (
+  rowid             BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
   id                TEXT PRIMARY KEY,
   webhook_id        TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
   event_id          TEXT NOT NULL,

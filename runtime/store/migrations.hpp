@@ -12,7 +12,7 @@ struct Migration {
   int version;
   std::string description;
   std::string sqlite_sql;    // may hold several statements
-  std::string postgres_sql;  // same schema in PostgreSQL's dialect, for the coming backend
+  std::string postgres_sql;  // the same schema in PostgreSQL's dialect
 };
 
 // Sorted by version, starting at 1, without gaps.

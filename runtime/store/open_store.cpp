@@ -1,6 +1,6 @@
 #include "store/open_store.hpp"
 
-#include "store/sqlite_store.hpp"
+#include "store/sql_store.hpp"
 
 #include <cctype>
 #include <filesystem>
@@ -21,19 +21,9 @@ std::string scheme_of(const std::string& url) {
   return scheme;
 }
 
-}  // namespace
-
-std::unique_ptr<Store> open_store(const std::string& url) {
-  const std::string scheme = scheme_of(url);
-  std::string path;
-  if (scheme.empty()) {
-    path = url;
-  } else if (scheme == "sqlite") {
-    path = url.substr(9);  // "sqlite:///a/b.db" keeps its leading '/', "sqlite://a.db" is relative
-  } else {
-    // Only the scheme is echoed: the rest of a URL may hold a password.
-    throw StoreError("database scheme '" + scheme + "' is not supported yet (use sqlite:///path/to/file.db)");
-  }
+std::unique_ptr<Db> open_sqlite_url(const std::string& url, const std::string& scheme, int max_sessions) {
+  // "sqlite:///a/b.db" keeps its leading '/', "sqlite://a.db" is relative
+  const std::string path = scheme.empty() ? url : url.substr(9);
   if (path.empty()) throw StoreError("database URL '" + url + "' names no file");
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
@@ -41,7 +31,21 @@ std::unique_ptr<Store> open_store(const std::string& url) {
     std::filesystem::create_directories(parent, ec);
     if (ec) throw StoreError("cannot create database directory " + parent.string() + ": " + ec.message());
   }
-  return std::make_unique<SqliteStore>(path);
+  return open_sqlite_db(path, max_sessions);
+}
+
+}  // namespace
+
+std::unique_ptr<Store> open_store(const std::string& url, int max_sessions) {
+  const std::string scheme = scheme_of(url);
+  if (scheme.empty() || scheme == "sqlite")
+    return std::make_unique<SqlStore>(open_sqlite_url(url, scheme, max_sessions));
+  if (scheme == "postgresql" || scheme == "postgres")
+    return std::make_unique<SqlStore>(open_postgres_db(url, max_sessions));
+  // Only the scheme is echoed: the rest of a URL may hold a password.
+  throw StoreError(
+      "database scheme '" + scheme +
+      "' is not supported (use sqlite:///path/to/file.db or postgresql://user@host:port/dbname)");
 }
 
 }  // namespace plugboard::store

@@ -9,8 +9,10 @@
 namespace plugboard::store {
 
 // url: "sqlite:///absolute/path.db", "sqlite://relative/path.db" or a plain file path; the
-// parent directory is created. Other schemes (postgresql://) throw StoreError for now.
+// parent directory is created; or "postgresql://user[:password]@host[:port]/dbname" (see
+// postgres_url.hpp). max_sessions bounds the connection pool (1..1024).
 // Migrations run before this returns.
-std::unique_ptr<Store> open_store(const std::string& url);
+inline constexpr int kDefaultPoolSize = 8;
+std::unique_ptr<Store> open_store(const std::string& url, int max_sessions = kDefaultPoolSize);
 
 }  // namespace plugboard::store

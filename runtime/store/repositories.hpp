@@ -1,5 +1,5 @@
 // Repository interfaces, one per aggregate. Callers (services) depend on these only; each
-// database backend (SQLite now, PostgreSQL later) implements them with its own SQL.
+// is implemented once over the dialect-neutral Db (sql_db.hpp) for SQLite and PostgreSQL.
 // All methods are thread-safe. Failures of the database itself throw store::StoreError.
 #pragma once
 

@@ -35,6 +35,10 @@ MASTER_KEY = "11" * 32
 OTHER_MASTER_KEY = "22" * 32
 SLACK_TOKEN = "xoxb-test"  # the one token fake_slack accepts
 
+# "postgresql": every Env gets a private PostgreSQL cluster (pg_cluster.py) as its database
+# instead of SQLite in the data dir; ctest runs some modules both ways (integration_*_pg).
+DATABASE = os.environ.get("PLUGBOARD_TEST_DATABASE", "sqlite")
+
 STARTUP_TIMEOUT = 20  # seconds for a process to announce itself
 STOP_TIMEOUT = 10     # seconds between SIGTERM and SIGKILL
 
@@ -166,8 +170,12 @@ class Env:
         self.server_log = None
         self.fake = None
         self.ssl_context = None  # for an https server: what the client trusts
+        self.pg = None
         atexit.register(self.close)
         try:
+            if DATABASE == "postgresql":
+                from pg_cluster import PgCluster
+                self.pg = PgCluster().start()
             if fake:
                 self.fake = FakeSlack(self.dir)
         except BaseException:
@@ -187,6 +195,8 @@ class Env:
             "PLUGBOARD_LOG_LEVEL": "debug",
             "PLUGBOARD_HOST": "127.0.0.1",
         })
+        if self.pg:
+            env["PLUGBOARD_DATABASE_URL"] = self.pg.url
         if self.fake:
             env["PLUGBOARD_PROVIDER_SLACK_BASE_URL"] = self.fake.url + "/api"
         env.update(extra or {})
@@ -250,7 +260,25 @@ class Env:
             return ""
 
     def db(self):
+        """A sqlite3 connection to the server's database (SQLite runs only; see sql())."""
+        assert not self.pg, "db() is SQLite's; use sql() in tests that also run on PostgreSQL"
         return sqlite3.connect(self.db_path, timeout=10)
+
+    def sql(self, statement, params=()):
+        """Runs one statement (SQL both dialects accept, '?' placeholders) on the server's database."""
+        self.query(statement, params)
+
+    def query(self, statement, params=()):
+        """Like sql(), returning the rows as tuples (of strings on PostgreSQL: select text columns)."""
+        if not self.pg:
+            with sqlite3.connect(self.db_path, timeout=10) as db:
+                return db.execute(statement, params).fetchall()
+        parts = statement.split("?")
+        assert len(parts) == len(params) + 1, "one parameter per '?'"
+        literal = [str(p) if isinstance(p, (int, float)) else "'" + str(p).replace("'", "''") + "'" for p in params]
+        text = "".join(part + (literal[i] if i < len(literal) else "") for i, part in enumerate(parts))
+        out = self.pg.psql(text, database=self.pg.database)
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
 
     def call(self, method, path, body=None, key=None, headers=None, raw=None, conn=None):
         h = dict(headers or {})
@@ -266,6 +294,9 @@ class Env:
             if self.fake:
                 self.fake.close()
                 self.fake = None
+            if self.pg:
+                self.pg.stop()
+                self.pg = None
             shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -66,9 +66,9 @@ class AutomationsTest(PlugboardTestCase):
         # The batch writer flushes within a moment; poll rather than sleep a fixed time.
         deadline = time.monotonic() + 10
         while True:
-            with self.env.db() as db:
-                row = db.execute("SELECT event_id, action, status, connection_id FROM executions WHERE id = ?",
-                                 (execution_id,)).fetchone()
+            rows = self.env.query("SELECT event_id, action, status, connection_id FROM executions WHERE id = ?",
+                                  (execution_id,))
+            row = rows[0] if rows else None
             if row or time.monotonic() > deadline:
                 return row
             time.sleep(0.05)

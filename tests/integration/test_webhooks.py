@@ -429,14 +429,13 @@ class RetentionTest(PlugboardTestCase):
             by_event = {d["event_id"]: d["id"] for d in ds}
             # Age them as if time had passed: events 0 and 1 are 10 days old, 2 is 5 days old;
             # deliveries of 0 and 2 are 10 days old, but 2's is still retrying (owed).
-            with self.env.db() as db:
-                db.execute("UPDATE events SET created_at = '2000-01-01T00:00:00Z' WHERE id IN (?, ?)", ids[:2])
-                db.execute("UPDATE events SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-5 days')"
-                           " WHERE id = ?", (ids[2],))
-                db.execute("UPDATE webhook_deliveries SET created_at = '2000-01-01T00:00:00Z' WHERE id IN (?, ?)",
-                           (by_event[ids[0]], by_event[ids[2]]))
-                db.execute("UPDATE webhook_deliveries SET status = 'retrying', next_attempt_at = 9e15 WHERE id = ?",
-                           (by_event[ids[2]],))
+            five_days_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5 * 86400))
+            self.env.sql("UPDATE events SET created_at = '2000-01-01T00:00:00Z' WHERE id IN (?, ?)", ids[:2])
+            self.env.sql("UPDATE events SET created_at = ? WHERE id = ?", (five_days_ago, ids[2]))
+            self.env.sql("UPDATE webhook_deliveries SET created_at = '2000-01-01T00:00:00Z' WHERE id IN (?, ?)",
+                         (by_event[ids[0]], by_event[ids[2]]))
+            self.env.sql("UPDATE webhook_deliveries SET status = 'retrying', next_attempt_at = ? WHERE id = ?",
+                         (9 * 10**15, by_event[ids[2]]))
             deadline = time.monotonic() + 15
             while self.call("GET", f"/api/v2/events/{ids[0]}").status != 404:
                 self.assertLess(time.monotonic(), deadline, "the retention task did not run")

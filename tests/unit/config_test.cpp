@@ -79,3 +79,16 @@ TEST(Config, RequestTimeoutCoversAtLeastOneRead) {
             20);
   EXPECT_THROW(load_config(write_config("server: {io_timeout_s: 30, request_timeout_s: 10}\n")), ConfigError);
 }
+
+TEST(Config, DatabasePoolSizeFromFileOrEnvironmentWithinRange) {
+  EXPECT_EQ(load_config(std::nullopt).database_pool_size, 8);
+  EXPECT_EQ(
+      load_config(write_config("database: {url: 'postgresql://u@h/db', pool_size: 20}\n")).database_pool_size,
+      20);
+  EXPECT_THROW(load_config(write_config("database: {pool_size: 0}\n")), ConfigError);
+  ::setenv("PLUGBOARD_DATABASE_POOL_SIZE", "2000", 1);
+  EXPECT_THROW(load_config(std::nullopt), ConfigError);
+  ::setenv("PLUGBOARD_DATABASE_POOL_SIZE", "3", 1);
+  EXPECT_EQ(load_config(std::nullopt).database_pool_size, 3);
+  ::unsetenv("PLUGBOARD_DATABASE_POOL_SIZE");
+}

@@ -1,7 +1,10 @@
 #include "store/migrations.hpp"
 #include "store/open_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/postgres_url.hpp"
+#include "store/sql_migrate.hpp"
+#include "store/sql_store.hpp"
 
+#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
@@ -9,8 +12,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,23 +27,68 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
-class StoreTest : public ::testing::Test {
+enum class Backend { sqlite, postgresql };
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::sqlite ? "SQLite" : "PostgreSQL";
+}
+
+// The server ctest starts (tests/integration/pg_cluster.py as launcher); each test gets a
+// fresh database on it. Without it the PostgreSQL tests fail: they must never pass unrun.
+std::string pg_server_url() {
+  const char* url = std::getenv("PLUGBOARD_TEST_PG_URL");
+  return url ? url : "";
+}
+
+// url with its database name replaced.
+std::string with_database(const std::string& url, const std::string& name) {
+  return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+Poco::Data::Session pg_session(const std::string& url) {
+  Poco::Data::PostgreSQL::Connector::registerConnector();
+  return Poco::Data::Session("PostgreSQL", parse_postgres_url(url).conninfo);
+}
+
+// Opens a fresh store of either backend and removes it after; raw() reaches the same
+// database beside the repositories.
+class StoreFixture {
  protected:
-  void SetUp() override {
+  void open(Backend backend) {
+    backend_ = backend;
     dir_ = fs::temp_directory_path() /
            ("pb-store-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
     fs::create_directories(dir_);
     db_path_ = dir_ / "data" / "plugboard.db";
-    store_ = open_store("sqlite://" + db_path_.string());
+    if (backend == Backend::sqlite) {
+      url_ = "sqlite://" + db_path_.string();
+    } else {
+      const std::string server = pg_server_url();
+      if (server.empty())
+        FAIL() << "PLUGBOARD_TEST_PG_URL is not set: run through ctest, which starts a server";
+      static int counter = 0;
+      pg_database_ = "pb_store_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+      auto admin = pg_session(server);
+      admin << "CREATE DATABASE " + pg_database_, now;
+      url_ = with_database(server, pg_database_);
+    }
+    store_ = open_store(url_);
   }
-  void TearDown() override {
+  void close() {
     store_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
+    if (!pg_database_.empty()) {
+      auto admin = pg_session(pg_server_url());
+      admin << "DROP DATABASE IF EXISTS " + pg_database_ + " WITH (FORCE)", now;
+    }
   }
 
-  // A raw connection to the same file, for checks the repositories do not expose.
-  Poco::Data::Session raw() { return Poco::Data::Session("SQLite", db_path_.string()); }
+  // A raw connection to the same database, for checks the repositories do not expose.
+  Poco::Data::Session raw() {
+    if (backend_ == Backend::sqlite) return Poco::Data::Session("SQLite", db_path_.string());
+    return pg_session(url_);
+  }
 
   Workspace workspace(const std::string& id, const std::string& created = "2026-01-01T00:00:00Z") {
     Workspace w{id, "name-" + id, created};
@@ -45,9 +96,36 @@ class StoreTest : public ::testing::Test {
     return w;
   }
 
+  Backend backend_ = Backend::sqlite;
   fs::path dir_;
   fs::path db_path_;
+  std::string url_;  // what open_store took
+  std::string pg_database_;
   std::unique_ptr<Store> store_;
+};
+
+// Runs once per backend: the repositories' contract holds on SQLite and on PostgreSQL.
+class StoreTest : public StoreFixture, public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { open(GetParam()); }
+  void TearDown() override { close(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_name);
+
+// What only SQLite has: a file, WAL, a busy timeout.
+class SqliteStoreTest : public StoreFixture, public ::testing::Test {
+ protected:
+  void SetUp() override { open(Backend::sqlite); }
+  void TearDown() override { close(); }
+};
+
+// What only PostgreSQL has: a server, roles with passwords, URLs with hosts.
+class PostgresStoreTest : public StoreFixture, public ::testing::Test {
+ protected:
+  void SetUp() override { open(Backend::postgresql); }
+  void TearDown() override { close(); }
 };
 
 Connection make_connection(const std::string& id, const std::string& ws, const std::string& project,
@@ -90,7 +168,7 @@ Execution make_execution(const std::string& id, const std::string& ws, const std
 
 // --- opening and migrations -------------------------------------------------------------
 
-TEST_F(StoreTest, FreshDatabaseIsMigratedAndRecorded) {
+TEST_P(StoreTest, FreshDatabaseIsMigratedAndRecorded) {
   EXPECT_EQ(store_->schema_version(), latest_schema_version());
   auto s = raw();
   Poco::Int64 rows = 0;
@@ -102,10 +180,10 @@ TEST_F(StoreTest, FreshDatabaseIsMigratedAndRecorded) {
   EXPECT_EQ(applied_at.back(), 'Z');
 }
 
-TEST_F(StoreTest, ReopenIsIdempotentAndKeepsData) {
+TEST_P(StoreTest, ReopenIsIdempotentAndKeepsData) {
   workspace("w1");
   store_.reset();
-  store_ = open_store(db_path_.string());
+  store_ = open_store(url_);
   EXPECT_EQ(store_->schema_version(), latest_schema_version());
   EXPECT_TRUE(store_->workspaces().get("w1"));
   auto s = raw();
@@ -114,16 +192,17 @@ TEST_F(StoreTest, ReopenIsIdempotentAndKeepsData) {
   EXPECT_EQ(rows, static_cast<Poco::Int64>(migrations().size()));
 }
 
-TEST_F(StoreTest, NewerSchemaIsRefused) {
+TEST_P(StoreTest, NewerSchemaIsRefused) {
   {
     auto s = raw();
     Poco::Int64 v = latest_schema_version() + 1;
-    s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, 'future', 'x')", use(v),
+    s << "INSERT INTO schema_migrations (version, description, applied_at) VALUES (" + std::to_string(v) +
+             ", 'future', 'x')",
         now;
   }
   store_.reset();
   try {
-    store_ = open_store(db_path_.string());
+    store_ = open_store(url_);
     FAIL() << "opened a database from the future";
   } catch (const StoreError& e) {
     const std::string msg = e.what();
@@ -132,8 +211,8 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   }
 }
 
-TEST_F(StoreTest, WalBusyTimeoutAndForeignKeys) {
-  auto* sqlite = dynamic_cast<SqliteStore*>(store_.get());
+TEST_F(SqliteStoreTest, WalBusyTimeoutAndForeignKeys) {
+  auto* sqlite = dynamic_cast<SqlStore*>(store_.get());
   ASSERT_NE(sqlite, nullptr);
   EXPECT_EQ(sqlite->journal_mode(), "wal");
   std::string mode;
@@ -151,7 +230,7 @@ TEST_F(StoreTest, WalBusyTimeoutAndForeignKeys) {
   }
 }
 
-TEST_F(StoreTest, WritersWaitForALockHolderInsteadOfFailing) {
+TEST_F(SqliteStoreTest, WritersWaitForALockHolderInsteadOfFailing) {
   auto s = raw();
   s << "BEGIN IMMEDIATE", now;  // another writer holds the database
   std::atomic<bool> done{false};
@@ -172,7 +251,7 @@ TEST_F(StoreTest, WritersWaitForALockHolderInsteadOfFailing) {
   EXPECT_TRUE(store_->workspaces().get("w1"));
 }
 
-TEST_F(StoreTest, UrlForms) {
+TEST_F(SqliteStoreTest, UrlForms) {
   EXPECT_TRUE(fs::exists(db_path_));  // sqlite:///absolute, parent directory created
   EXPECT_EQ(fs::status(db_path_).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
@@ -187,11 +266,11 @@ TEST_F(StoreTest, UrlForms) {
   EXPECT_TRUE(fs::exists(dir_ / "rel" / "relative.db"));
 
   try {
-    open_store("postgresql://plugboard:hunter2@db.example/plugboard");
+    open_store("mysql://plugboard:hunter2@db.example/plugboard");
     FAIL();
   } catch (const StoreError& e) {
     const std::string msg = e.what();
-    EXPECT_NE(msg.find("not supported yet"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not supported"), std::string::npos) << msg;
     EXPECT_EQ(msg.find("hunter2"), std::string::npos) << msg;
   }
   EXPECT_THROW(open_store("sqlite://"), StoreError);
@@ -199,7 +278,7 @@ TEST_F(StoreTest, UrlForms) {
 
 // --- workspaces and projects ------------------------------------------------------------
 
-TEST_F(StoreTest, Workspaces) {
+TEST_P(StoreTest, Workspaces) {
   auto& repo = store_->workspaces();
   const Workspace w1 = workspace("w1", "2026-01-01T00:00:01Z");
   workspace("w2", "2026-01-01T00:00:02Z");
@@ -227,11 +306,13 @@ TEST_F(StoreTest, Workspaces) {
     repo.create(Workspace{"w9", "name-w1", "t"});
     FAIL();
   } catch (const ConflictError& e) {
-    EXPECT_NE(std::string(e.what()).find("workspaces.name"), std::string::npos) << e.what();
+    // SQLite names table and column, PostgreSQL the constraint.
+    const char* names = backend_ == Backend::sqlite ? "workspaces.name" : "workspaces_name_key";
+    EXPECT_NE(std::string(e.what()).find(names), std::string::npos) << e.what();
   }
 }
 
-TEST_F(StoreTest, Projects) {
+TEST_P(StoreTest, Projects) {
   workspace("w1");
   workspace("w2");
   auto& repo = store_->projects();
@@ -263,7 +344,7 @@ TEST_F(StoreTest, Projects) {
 
 // --- API keys ---------------------------------------------------------------------------
 
-TEST_F(StoreTest, ApiKeysRoundTripIncludingNullables) {
+TEST_P(StoreTest, ApiKeysRoundTripIncludingNullables) {
   workspace("w1");
   auto& repo = store_->api_keys();
   ApiKey full;
@@ -326,7 +407,7 @@ TEST_F(StoreTest, ApiKeysRoundTripIncludingNullables) {
   EXPECT_TRUE(repo.list("other", Page{}).empty());
 }
 
-TEST_F(StoreTest, ApiKeyRevokeAndTouch) {
+TEST_P(StoreTest, ApiKeyRevokeAndTouch) {
   workspace("w1");
   auto& repo = store_->api_keys();
   for (const char* id : {"k1", "k2"}) {
@@ -356,7 +437,7 @@ TEST_F(StoreTest, ApiKeyRevokeAndTouch) {
 
 // --- connections ------------------------------------------------------------------------
 
-TEST_F(StoreTest, ConnectionsCrudFiltersAndPaging) {
+TEST_P(StoreTest, ConnectionsCrudFiltersAndPaging) {
   workspace("w1");
   workspace("w2");
   auto& repo = store_->connections();
@@ -402,7 +483,7 @@ TEST_F(StoreTest, ConnectionsCrudFiltersAndPaging) {
   EXPECT_THROW(repo.create(make_connection("c1", "w1", "p1", "slack", "connected", "t")), ConflictError);
 }
 
-TEST_F(StoreTest, ConnectionUpdateAndRemove) {
+TEST_P(StoreTest, ConnectionUpdateAndRemove) {
   workspace("w1");
   auto& repo = store_->connections();
   repo.create(make_connection("c1", "w1", "p1", "slack", "pending", "2026-01-01T00:00:00Z"));
@@ -435,7 +516,7 @@ TEST_F(StoreTest, ConnectionUpdateAndRemove) {
   EXPECT_FALSE(repo.get("c1"));
 }
 
-TEST_F(StoreTest, ErrorsDoNotCarryBoundValues) {
+TEST_P(StoreTest, ErrorsDoNotCarryBoundValues) {
   workspace("w1");
   Connection c = make_connection("c1", "w1", "p1", "slack", "connected", "t");
   c.sealed_credentials = "v1:0123456789abcdef:U0VDUkVULVRPS0VO";
@@ -450,7 +531,7 @@ TEST_F(StoreTest, ErrorsDoNotCarryBoundValues) {
 
 // --- executions -------------------------------------------------------------------------
 
-TEST_F(StoreTest, ExecutionBatchGetAndRecent) {
+TEST_P(StoreTest, ExecutionBatchGetAndRecent) {
   std::vector<Execution> batch;
   for (int i = 0; i < 100; ++i) {
     char started[32];
@@ -483,7 +564,7 @@ TEST_F(StoreTest, ExecutionBatchGetAndRecent) {
   EXPECT_TRUE(store_->executions().list_recent("w1", -5).empty());
 }
 
-TEST_F(StoreTest, ExecutionBatchIsAllOrNothing) {
+TEST_P(StoreTest, ExecutionBatchIsAllOrNothing) {
   std::vector<Execution> batch = {make_execution("a", "w1", "2026-01-01T00:00:00Z"),
                                   make_execution("b", "w1", "2026-01-01T00:00:01Z"),
                                   make_execution("a", "w1", "2026-01-01T00:00:02Z")};
@@ -495,7 +576,7 @@ TEST_F(StoreTest, ExecutionBatchIsAllOrNothing) {
   EXPECT_EQ(store_->executions().list_recent("w1", 10).size(), 2u);
 }
 
-TEST_F(StoreTest, ExecutionListFiltersAndPagesByPosition) {
+TEST_P(StoreTest, ExecutionListFiltersAndPagesByPosition) {
   workspace("w1");
   Connection c2 = make_connection("c2", "w1", "p1", "teams", "connected", "2026-01-01T00:00:00Z");
   store_->projects().create({"p1", "w1", "main", "2026-01-01T00:00:00Z"});
@@ -559,7 +640,7 @@ TEST_F(StoreTest, ExecutionListFiltersAndPagesByPosition) {
   EXPECT_EQ(usage[1].last_at, "2026-01-01T00:00:04Z");
 }
 
-TEST_F(StoreTest, ExecutionPruneDeletesOnlyOldRecordsInBatches) {
+TEST_P(StoreTest, ExecutionPruneDeletesOnlyOldRecordsInBatches) {
   workspace("w1");
   workspace("w2");
   std::vector<Execution> batch;
@@ -581,9 +662,9 @@ TEST_F(StoreTest, ExecutionPruneDeletesOnlyOldRecordsInBatches) {
 
 // --- concurrency ------------------------------------------------------------------------
 
-TEST_F(StoreTest, ConcurrentUseFromThreadsAndTwoStores) {
+TEST_P(StoreTest, ConcurrentUseFromThreadsAndTwoStores) {
   // A second store on the same file stands in for a second process.
-  auto second = open_store(db_path_.string());
+  auto second = open_store(url_);
   workspace("w");
   constexpr int kThreads = 12;  // more than the pool size: checkouts must wait, not fail
   constexpr int kRounds = 25;
@@ -614,4 +695,252 @@ TEST_F(StoreTest, ConcurrentUseFromThreadsAndTwoStores) {
             static_cast<std::size_t>(kThreads * kRounds));
   EXPECT_EQ(store_->executions().list_recent("w", 100000).size(),
             static_cast<std::size_t>(2 * kThreads * kRounds));
+}
+
+// --- leases on durable work (both backends) -------------------------------------------------
+
+namespace {
+
+WebhookRecord make_webhook(const std::string& id, const std::string& ws) {
+  WebhookRecord w;
+  w.id = id;
+  w.workspace_id = ws;
+  w.name = "hook " + id;
+  w.url = "http://127.0.0.1:9/hook";
+  w.sealed_secret = "v1:00:c2VjcmV0";
+  w.created_at = w.updated_at = "2026-01-01T00:00:00Z";
+  return w;
+}
+
+WebhookDelivery make_delivery(const std::string& id, const std::string& webhook, std::int64_t due_ms) {
+  WebhookDelivery d;
+  d.id = id;
+  d.webhook_id = webhook;
+  d.event_id = "evt_" + id;
+  d.event_type = "thing.happened";
+  d.payload_json = "{}";
+  d.next_attempt_at_ms = due_ms;
+  d.created_at = d.updated_at = "2026-01-01T00:00:00Z";
+  return d;
+}
+
+}  // namespace
+
+TEST_P(StoreTest, ConcurrentClaimsFromTwoStoresNeverTakeADeliveryTwice) {
+  // Two stores stand in for two nodes behind a load balancer, four claimers each.
+  workspace("w1");
+  store_->webhooks().create(make_webhook("wh1", "w1"));
+  constexpr int kDeliveries = 200;
+  std::vector<WebhookDelivery> all;
+  for (int i = 0; i < kDeliveries; ++i) all.push_back(make_delivery("d" + std::to_string(i), "wh1", 1000));
+  ASSERT_EQ(store_->deliveries().enqueue_all(all), kDeliveries);
+  EXPECT_EQ(store_->deliveries().enqueue_all(all), 0);  // queueing an event twice is harmless
+
+  auto second = open_store(url_);
+  std::mutex mu;
+  std::multiset<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Store& store = t % 2 ? *store_ : *second;
+      try {
+        for (;;) {
+          auto got = store.deliveries().claim("node" + std::to_string(t), 2000, 60000, 7);
+          if (got.empty()) break;
+          std::lock_guard lock(mu);
+          for (const auto& d : got) {
+            EXPECT_EQ(d.leased_by, "node" + std::to_string(t));
+            claimed.insert(d.id);
+          }
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "claimer " << t << ": " << e.what();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(claimed.size(), static_cast<std::size_t>(kDeliveries));
+  for (const auto& id : claimed) EXPECT_EQ(claimed.count(id), 1u) << id << " was claimed twice";
+}
+
+TEST_P(StoreTest, ACrashedNodesLeaseRunsOutAndAnotherNodeTakesTheWorkOver) {
+  workspace("w1");
+  store_->webhooks().create(make_webhook("wh1", "w1"));
+  ASSERT_TRUE(store_->deliveries().enqueue(make_delivery("d1", "wh1", 1000)));
+  auto first = store_->deliveries().claim("node-a", 1000, 5000, 10);
+  ASSERT_EQ(first.size(), 1u);
+  // node-a "crashes": it never finishes. Before its lease ends nobody else gets the row...
+  EXPECT_TRUE(store_->deliveries().claim("node-b", 5999, 5000, 10).empty());
+  // ...after it, node-b does, and node-a's late report is refused.
+  auto second = store_->deliveries().claim("node-b", 6000, 5000, 10);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].id, "d1");
+  EXPECT_EQ(second[0].leased_by, "node-b");
+  WebhookDelivery done = second[0];
+  done.status = "success";
+  done.attempts = 1;
+  EXPECT_FALSE(store_->deliveries().finish(done, "node-a"));
+  EXPECT_TRUE(store_->deliveries().finish(done, "node-b"));
+  EXPECT_EQ(store_->deliveries().get("d1")->status, "success");
+}
+
+// --- PostgreSQL: URLs, the server, passwords ---------------------------------------------------
+
+TEST_F(PostgresStoreTest, MigrationsAreRecordedAndTakeTheAdvisoryLock) {
+  EXPECT_EQ(store_->schema_version(), latest_schema_version());
+  // Two nodes starting at once on an empty database: both come up, each step applied once.
+  const std::string url = with_database(pg_server_url(), pg_database_ + "_twin");
+  {
+    auto admin = pg_session(pg_server_url());
+    admin << "CREATE DATABASE " + pg_database_ + "_twin", now;
+  }
+  std::vector<std::thread> nodes;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    nodes.emplace_back([&] {
+      try {
+        (void)open_store(url);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& n : nodes) n.join();
+  EXPECT_EQ(failures.load(), 0);
+  {
+    auto s = pg_session(url);
+    Poco::Int64 rows = 0;
+    s << "SELECT COUNT(*) FROM schema_migrations", into(rows), now;
+    EXPECT_EQ(rows, static_cast<Poco::Int64>(migrations().size()));
+  }
+  auto admin = pg_session(pg_server_url());
+  admin << "DROP DATABASE " + pg_database_ + "_twin WITH (FORCE)", now;
+}
+
+TEST_F(PostgresStoreTest, PasswordsInUrlsWorkAndAreNeverEchoed) {
+  const std::string role = pg_database_ + "_role";
+  {
+    auto s = raw();
+    s << "CREATE ROLE " + role + " LOGIN PASSWORD 'p@ss:w/rd''q'", now;
+    s << "GRANT ALL ON SCHEMA public TO " + role, now;
+    s << "GRANT ALL ON ALL TABLES IN SCHEMA public TO " + role, now;
+  }
+  const auto port_start = pg_server_url().rfind(':') + 1;
+  const std::string host_port =
+      "127.0.0.1:" + pg_server_url().substr(port_start, pg_server_url().rfind('/') - port_start);
+  // Percent-encoded, the right password opens the store.
+  auto ok = open_store("postgresql://" + role + ":p%40ss%3Aw%2Frd%27q@" + host_port + "/" + pg_database_);
+  EXPECT_EQ(ok->schema_version(), latest_schema_version());
+  ok.reset();
+  try {
+    open_store("postgresql://" + role + ":Wrong-Horse-Battery@" + host_port + "/" + pg_database_);
+    FAIL() << "a wrong password was accepted";
+  } catch (const StoreError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.find("Wrong-Horse-Battery"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("password authentication failed"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("PostgreSQL database 127.0.0.1"), std::string::npos) << msg;
+  }
+  auto s = raw();
+  s << "DROP OWNED BY " + role, now;
+  s << "DROP ROLE " + role, now;
+}
+
+TEST_F(PostgresStoreTest, UnreachableServerAndBadUrlsAreClearErrors) {
+  auto expect_error = [](const std::string& url, const std::string& words) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      open_store(url);
+      ADD_FAILURE() << url << " opened";
+    } catch (const StoreError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find(words), std::string::npos) << msg;
+      EXPECT_EQ(msg.find("s3cret-pw"), std::string::npos) << msg;
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << url;
+  };
+  // Port 1 on loopback: nothing listens, the connection is refused at once.
+  expect_error("postgresql://u:s3cret-pw@127.0.0.1:1/db", "cannot open PostgreSQL database 127.0.0.1:1/db");
+  expect_error("postgresql://u:s3cret-pw@127.0.0.1:5432", "names no database");
+  expect_error("postgresql://u:s3cret-pw@127.0.0.1:99999/db", "bad port");
+  expect_error("postgresql://u:s3cret-pw@/db", "names no host");
+  expect_error("postgresql://u:s3cret-pw@h/db?sslmode=require&password=x", "'password' is not supported");
+  expect_error("postgresql://u:s3cret-pw%zz@h/db", "percent-encoding");
+}
+
+TEST(PostgresUrlTest, ConninfoQuotesValuesAndKeepsThePasswordOutOfTheLabel) {
+  const auto t = parse_postgres_url("postgres://us%27er:pa%5Css@db.example:6543/plug_board?sslmode=require");
+  EXPECT_EQ(t.conninfo,
+            "host='db.example' port='6543' dbname='plug_board' user='us\\'er' password='pa\\\\ss' "
+            "sslmode='require' connect_timeout='10'");
+  EXPECT_EQ(t.label, "PostgreSQL database db.example:6543/plug_board");
+  EXPECT_EQ(t.password, "pa\\ss");
+  try {
+    parse_postgres_url("postgresql://u:two%20words@h/db");
+    ADD_FAILURE() << "a password with a space cannot reach libpq intact";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("PGPASSWORD"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("two words"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(parse_postgres_url("postgresql://h/db?connect_timeout=3").conninfo,
+            "host='h' port='5432' dbname='db' connect_timeout='3'");
+}
+
+TEST(SqlDialectTest, PlaceholdersAreNumberedOutsideQuotesOnPostgres) {
+  // The translation every repository statement goes through on PostgreSQL (sql_db.hpp).
+  EXPECT_EQ(numbered_placeholders("SELECT a FROM t WHERE b = ? AND c IN (?, ?) LIMIT ?"),
+            "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3) LIMIT $4");
+  EXPECT_EQ(numbered_placeholders("SELECT '?', \"q?\" FROM t WHERE x = '\"' || CAST(? AS TEXT) || 'it''s?'"),
+            "SELECT '?', \"q?\" FROM t WHERE x = '\"' || CAST($1 AS TEXT) || 'it''s?'");
+  EXPECT_EQ(split_statements("CREATE TABLE a (x TEXT);\nCREATE INDEX i ON a (x);\n").size(), 2u);
+}
+
+TEST_P(StoreTest, AutomationRunsQueueOncePerEventAndTriggerPollsAreLeased) {
+  // Automation runs: one per (automation, event), however often the dispatcher hands it over.
+  AutomationRun run;
+  run.id = "run1";
+  run.automation_id = "auto1";
+  run.event_id = "evt1";
+  run.workspace_id = "w1";
+  run.next_attempt_at = "2026-01-01T00:00:00Z";
+  run.created_at = "2026-01-01T00:00:00Z";
+  EXPECT_TRUE(store_->automations().enqueue(run));
+  run.id = "run2";
+  EXPECT_FALSE(store_->automations().enqueue(run));
+  auto runs = store_->automations().claim_due("2026-01-01T00:00:01Z", "node-a", "2026-01-01T00:01:00Z", 10);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].id, "run1");
+  EXPECT_TRUE(
+      store_->automations().claim_due("2026-01-01T00:00:30Z", "node-b", "2026-01-01T00:02:00Z", 10).empty());
+  runs = store_->automations().claim_due("2026-01-01T00:01:01Z", "node-b", "2026-01-01T00:02:00Z", 10);
+  ASSERT_EQ(runs.size(), 1u);  // node-a's lease ran out
+  EXPECT_EQ(runs[0].leased_by, "node-b");
+
+  // Trigger polling: a due subscription is leased by one node; a repeated item is seen once.
+  TriggerSubscription t;
+  t.id = "trg1";
+  t.workspace_id = "w1";
+  t.project_id = "p1";
+  t.connection_id = "c1";
+  t.provider = "drive";
+  t.trigger = "new-file";
+  t.kind = "polling";
+  t.name = "files";
+  t.interval_seconds = 60;
+  t.next_run_at = "2026-01-01T00:00:00Z";
+  t.created_at = t.updated_at = "2026-01-01T00:00:00Z";
+  store_->triggers().create(t);
+  auto due = store_->triggers().claim_due("2026-01-01T00:00:05Z", "node-a", "2026-01-01T00:01:00Z", 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_TRUE(
+      store_->triggers().claim_due("2026-01-01T00:00:06Z", "node-b", "2026-01-01T00:01:00Z", 10).empty());
+  TriggerRunOutcome o;
+  o.last_run_at = "2026-01-01T00:00:07Z";
+  o.next_run_at = "2026-01-01T00:01:07Z";
+  o.status = "active";
+  o.seen_ids = {"file-1", "file-1", "file-2"};
+  EXPECT_FALSE(store_->triggers().finish("trg1", "node-b", o));
+  EXPECT_TRUE(store_->triggers().finish("trg1", "node-a", o));
+  EXPECT_EQ(store_->triggers().unseen("trg1", {"file-1", "file-3"}), std::vector<std::string>{"file-3"});
 }
