@@ -4,6 +4,8 @@
 #include <openssl/hmac.h>
 
 #include "app/server_files.hpp"
+#include "auth/change_feed.hpp"
+#include "auth/shared_rate_limiter.hpp"
 #include "execute/call.hpp"
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
@@ -50,7 +52,10 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_, &metrics_.executions());
   execution_retention_ = std::make_unique<execute::ExecutionRetention>(*store_, config_.executions);
   execution_queries_ = std::make_unique<execute::ExecutionQueries>(*store_, registry_, *integrations_);
-  limiter_ = std::make_unique<auth::InMemoryRateLimiter>();
+  if (config_.cluster.shared_rate_limits.value_or(false))
+    limiter_ = std::make_unique<auth::SharedRateLimiter>(store_->rate_buckets());
+  else
+    limiter_ = std::make_unique<auth::InMemoryRateLimiter>();
   execute::ExecuteOptions opts;
   opts.default_deadline = config_.deadline;
   opts.max_logged_payload = config_.executions.max_payload_bytes;
@@ -83,7 +88,24 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                        *events_, config_.triggers);
   trigger_loop_ = std::make_unique<events::DueWorkLoop>(
       "trigger scheduler", [this] { return triggers_->run_due(node_id_, 1); }, config_.triggers.workers);
+  watch_changes();
   add_gauges();
+}
+
+void Runtime::watch_changes() {
+  change_watcher_ = std::make_unique<ChangeWatcher>(store_->change_feed(),
+                                                    ChangeWatcherOptions{config_.cluster.change_poll});
+  namespace topics = auth::topics;
+  change_watcher_->on(topics::kApiKey, [this](const std::string& id) { keys_->forget_key(id); });
+  change_watcher_->on(topics::kConnection, [this](const std::string& id) { connections_->invalidate(id); });
+  change_watcher_->on(topics::kIntegration, [this](const std::string&) { integrations_->invalidate(); });
+  change_watcher_->on(topics::kProject, [this](const std::string& id) { tenancy_->forget_project(id); });
+  change_watcher_->on_reset([this] {
+    keys_->forget_all();
+    connections_->invalidate_all();
+    integrations_->invalidate();
+    tenancy_->forget_all_projects();
+  });
 }
 
 void Runtime::add_gauges() {
@@ -170,6 +192,7 @@ std::uint16_t Runtime::serve() {
                           metrics_,
                           [this] { return readiness_problems(); }};
   // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
+  change_watcher_->start();
   deliveries_->start();
   automation_loop_->start();
   dispatcher_->start();
@@ -194,6 +217,7 @@ void Runtime::stop() {
     server_.reset();
     remove_pid_file(config_.data_dir);
   }
+  if (change_watcher_) change_watcher_->stop();
   if (trigger_loop_) trigger_loop_->stop();
   if (dispatcher_) dispatcher_->stop();
   if (automation_loop_) automation_loop_->stop();

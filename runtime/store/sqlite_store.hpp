@@ -3,11 +3,12 @@
 
 #include "store/repositories.hpp"
 #include "store/sqlite_audit_repository.hpp"
+#include "store/sqlite_automation_repository.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_event_repositories.hpp"
+#include "store/sqlite_multinode_repositories.hpp"
 #include "store/sqlite_oauth_state_repository.hpp"
 #include "store/sqlite_repositories.hpp"
-#include "store/sqlite_automation_repository.hpp"
 #include "store/sqlite_trigger_repository.hpp"
 
 #include <string>
@@ -35,6 +36,8 @@ class SqliteStore final : public Store {
   EventRepository& events() override { return events_; }
   WebhookRepository& webhooks() override { return webhooks_; }
   DeliveryRepository& deliveries() override { return deliveries_; }
+  ChangeFeedRepository& change_feed() override { return change_feed_; }
+  RateBucketRepository& rate_buckets() override { return rate_buckets_; }
   int schema_version() override;
 
   // "wal" once open; exposed for health checks and tests.
@@ -55,6 +58,8 @@ class SqliteStore final : public Store {
   SqliteEventRepository events_{db_};
   SqliteWebhookRepository webhooks_{db_};
   SqliteDeliveryRepository deliveries_{db_};
+  SqliteChangeFeedRepository change_feed_{db_};
+  SqliteRateBucketRepository rate_buckets_{db_};
 };
 
 }  // namespace plugboard::store
