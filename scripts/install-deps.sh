@@ -10,8 +10,9 @@ build_pkgs=(
   libpoco-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libpq-dev libssl-dev libsqlite3-dev
   libgtest-dev python3-aiosmtpd
   clang-14 libclang-rt-14-dev openssl
+  nginx-light  # the load balancer of the multi-node test (and the benchmarks' provider stand-in)
 )
-bench_pkgs=(wrk nginx-light jq valgrind)
+bench_pkgs=(wrk jq valgrind)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = bench ]; then want+=("${bench_pkgs[@]}"); fi

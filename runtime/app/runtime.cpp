@@ -67,11 +67,11 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                    *tokens_, *http_client_);
   webhook_sender_ = std::make_unique<events::WebhookSender>(*http_client_, config_.webhooks);
   webhooks_ = std::make_unique<events::WebhookService>(*store_, *vault_, *tenancy_, *webhook_sender_);
-  deliveries_ =
-      std::make_unique<events::DeliveryWorker>(*store_, *webhooks_, *webhook_sender_, config_.webhooks);
+  node_id_ = Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3);
+  deliveries_ = std::make_unique<events::DeliveryWorker>(*store_, *webhooks_, *webhook_sender_,
+                                                         config_.webhooks, node_id_);
   webhooks_->set_on_queued([this] { deliveries_->wake(); });
   webhook_consumer_ = std::make_unique<events::WebhookConsumer>(*store_, [this] { deliveries_->wake(); });
-  node_id_ = Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3);
   automations_ = std::make_unique<events::AutomationService>(*store_, registry_, *connections_);
   automation_runner_ = std::make_unique<events::AutomationRunner>(*store_, *execute_, config_.automations,
                                                                   [this] { automation_loop_->wake(); });
