@@ -533,7 +533,7 @@ CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_at);
 )sql";
 
 // Several nodes on one database: change_feed carries cache invalidations between nodes
-// (store/change_feed, app/change_watcher), rate_buckets the shared token buckets of API keys
+// (auth/change_feed, app/change_watcher), rate_buckets the shared token buckets of API keys
 // (auth/shared_rate_limiter). The dialects differ only in how seq is assigned (AUTOINCREMENT,
 // an identity column) and in the name of the double type. Feed rows are pruned by age.
 const char* const kMultiNodeSqlite = R"sql(
