@@ -11,8 +11,9 @@ build_pkgs=(
   libgtest-dev python3-aiosmtpd
   postgresql util-linux  # a private PostgreSQL cluster for the store and *_pg tests (initdb, setpriv)
   clang-14 libclang-rt-14-dev openssl
+  nginx-light  # the load balancer of the multi-node test (and the benchmarks' provider stand-in)
 )
-bench_pkgs=(wrk nginx-light jq valgrind)
+bench_pkgs=(wrk jq valgrind)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = bench ]; then want+=("${bench_pkgs[@]}"); fi

@@ -54,7 +54,7 @@ void read_file(Config& c, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   check_keys(where, root, "",
              {"server", "data_dir", "database", "plugins", "vault", "providers", "execute", "outbound", "log",
-              "webhooks", "triggers", "automations", "retention", "executions"});
+              "webhooks", "triggers", "automations", "retention", "executions", "cluster"});
   if (auto s = root["server"]) {
     check_keys(where, s, "server",
                {"host", "port", "threads", "max_queued", "keep_alive_timeout_s", "io_timeout_s",
@@ -185,6 +185,15 @@ void read_file(Config& c, const std::filesystem::path& file) {
       o.interval = std::chrono::seconds(
           scalar<std::int64_t>(where, r["interval_seconds"], "retention.interval_seconds"));
   }
+  if (auto k = root["cluster"]) {
+    check_keys(where, k, "cluster", {"shared_rate_limits", "change_poll_ms"});
+    if (k["shared_rate_limits"])
+      c.cluster.shared_rate_limits =
+          scalar<bool>(where, k["shared_rate_limits"], "cluster.shared_rate_limits");
+    if (k["change_poll_ms"])
+      c.cluster.change_poll = std::chrono::milliseconds(
+          scalar<std::int64_t>(where, k["change_poll_ms"], "cluster.change_poll_ms"));
+  }
   if (auto l = root["log"]) {
     check_keys(where, l, "log", {"level", "format"});
     if (l["level"]) c.log_level = scalar<std::string>(where, l["level"], "log.level");
@@ -278,6 +287,11 @@ void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_RETENTION_INTERVAL_SECONDS"))
     c.retention.interval =
         std::chrono::seconds(env_number<std::int64_t>("PLUGBOARD_RETENTION_INTERVAL_SECONDS", *v));
+  if (auto v = env("PLUGBOARD_CLUSTER_SHARED_RATE_LIMITS"))
+    c.cluster.shared_rate_limits = env_bool("PLUGBOARD_CLUSTER_SHARED_RATE_LIMITS", *v);
+  if (auto v = env("PLUGBOARD_CLUSTER_CHANGE_POLL_MS"))
+    c.cluster.change_poll =
+        std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_CLUSTER_CHANGE_POLL_MS", *v));
   // PLUGBOARD_PROVIDER_<ID>_BASE_URL, e.g. PLUGBOARD_PROVIDER_SLACK_BASE_URL.
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv(*e);
@@ -303,6 +317,10 @@ Config load_config(const std::optional<std::filesystem::path>& file) {
   read_env(c);
   if (c.database_url.empty()) c.database_url = "sqlite://" + (c.data_dir / "plugboard.db").string();
   if (c.master_key_file.empty()) c.master_key_file = c.data_dir / "master.key";
+  // Several nodes share a database through PostgreSQL; SQLite is usually one node.
+  if (!c.cluster.shared_rate_limits) c.cluster.shared_rate_limits = c.database_url.rfind("postgres", 0) == 0;
+  if (c.cluster.change_poll.count() < 10 || c.cluster.change_poll.count() > 60'000)
+    throw ConfigError("cluster.change_poll_ms must be from 10 to 60000");
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (std::none_of(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return c.log_level == l; }))
     throw ConfigError("log level '" + c.log_level +

@@ -39,12 +39,20 @@ struct Config {
   std::string public_url;  // how browsers and providers reach this server; default http://host:port
   std::filesystem::path outbound_ca_file;  // extra trusted CAs for providers (PEM), beside the system's
   std::string log_level = "info";
-  events::WebhookOptions webhooks;        // webhooks.*: delivery threads, timeout, egress policy
-  events::TriggerOptions triggers;        // triggers.*: scheduler threads, poll interval floor
-  events::AutomationOptions automations;  // automations.*: run threads, attempts, retry delay
-  events::RetentionOptions retention;  // retention.*: how long events and webhook deliveries are kept
+  events::WebhookOptions webhooks;          // webhooks.*: delivery threads, timeout, egress policy
+  events::TriggerOptions triggers;          // triggers.*: scheduler threads, poll interval floor
+  events::AutomationOptions automations;    // automations.*: run threads, attempts, retry delay
+  events::RetentionOptions retention;       // retention.*: how long events and webhook deliveries are kept
   execute::ExecutionLogOptions executions;  // executions.*: retention by age, payload cap
-  std::string log_format = "text";  // log.format: text, or json (one object per line)
+  std::string log_format = "text";          // log.format: text, or json (one object per line)
+
+  // cluster.*: several nodes on one database (docs/operations.md, "Scaling out").
+  struct Cluster {
+    // Rate-limit buckets in the database, shared by every node. Unset in the file: true on
+    // PostgreSQL, false on SQLite (load_config decides, so it is always set afterwards).
+    std::optional<bool> shared_rate_limits;
+    std::chrono::milliseconds change_poll{200};  // how often the change feed is read
+  } cluster;
 };
 
 // Reads `file` (when given) and applies the environment. Relative paths in the file are taken

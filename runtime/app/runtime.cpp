@@ -4,6 +4,8 @@
 #include <openssl/hmac.h>
 
 #include "app/server_files.hpp"
+#include "auth/change_feed.hpp"
+#include "auth/shared_rate_limiter.hpp"
 #include "execute/call.hpp"
 #include "http/listen_socket.hpp"
 #include "plugins/loader.hpp"
@@ -51,7 +53,10 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
   log_ = std::make_unique<execute::ExecutionLog>(*store_, *keys_, &metrics_.executions());
   execution_retention_ = std::make_unique<execute::ExecutionRetention>(*store_, config_.executions);
   execution_queries_ = std::make_unique<execute::ExecutionQueries>(*store_, registry_, *integrations_);
-  limiter_ = std::make_unique<auth::InMemoryRateLimiter>();
+  if (config_.cluster.shared_rate_limits.value_or(false))
+    limiter_ = std::make_unique<auth::SharedRateLimiter>(store_->rate_buckets());
+  else
+    limiter_ = std::make_unique<auth::InMemoryRateLimiter>();
   execute::ExecuteOptions opts;
   opts.default_deadline = config_.deadline;
   opts.max_logged_payload = config_.executions.max_payload_bytes;
@@ -63,11 +68,11 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                    *tokens_, *http_client_);
   webhook_sender_ = std::make_unique<events::WebhookSender>(*http_client_, config_.webhooks);
   webhooks_ = std::make_unique<events::WebhookService>(*store_, *vault_, *tenancy_, *webhook_sender_);
-  deliveries_ =
-      std::make_unique<events::DeliveryWorker>(*store_, *webhooks_, *webhook_sender_, config_.webhooks);
+  node_id_ = Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3);
+  deliveries_ = std::make_unique<events::DeliveryWorker>(*store_, *webhooks_, *webhook_sender_,
+                                                         config_.webhooks, node_id_);
   webhooks_->set_on_queued([this] { deliveries_->wake(); });
   webhook_consumer_ = std::make_unique<events::WebhookConsumer>(*store_, [this] { deliveries_->wake(); });
-  node_id_ = Poco::Environment::nodeName() + ":" + std::to_string(::getpid()) + ":" + vault::random_hex(3);
   automations_ = std::make_unique<events::AutomationService>(*store_, registry_, *connections_);
   automation_runner_ = std::make_unique<events::AutomationRunner>(*store_, *execute_, config_.automations,
                                                                   [this] { automation_loop_->wake(); });
@@ -84,7 +89,24 @@ Runtime::Runtime(Config config) : config_(std::move(config)) {
                                                        *events_, config_.triggers);
   trigger_loop_ = std::make_unique<events::DueWorkLoop>(
       "trigger scheduler", [this] { return triggers_->run_due(node_id_, 1); }, config_.triggers.workers);
+  watch_changes();
   add_gauges();
+}
+
+void Runtime::watch_changes() {
+  change_watcher_ = std::make_unique<ChangeWatcher>(store_->change_feed(),
+                                                    ChangeWatcherOptions{config_.cluster.change_poll});
+  namespace topics = auth::topics;
+  change_watcher_->on(topics::kApiKey, [this](const std::string& id) { keys_->forget_key(id); });
+  change_watcher_->on(topics::kConnection, [this](const std::string& id) { connections_->invalidate(id); });
+  change_watcher_->on(topics::kIntegration, [this](const std::string&) { integrations_->invalidate(); });
+  change_watcher_->on(topics::kProject, [this](const std::string& id) { tenancy_->forget_project(id); });
+  change_watcher_->on_reset([this] {
+    keys_->forget_all();
+    connections_->invalidate_all();
+    integrations_->invalidate();
+    tenancy_->forget_all_projects();
+  });
 }
 
 void Runtime::add_gauges() {
@@ -180,6 +202,7 @@ std::uint16_t Runtime::serve() {
                           metrics_,
                           [this] { return readiness_problems(); }};
   // Deliveries left by a previous run (queued, retrying, or leased when it died) resume here.
+  change_watcher_->start();
   deliveries_->start();
   automation_loop_->start();
   dispatcher_->start();
@@ -204,6 +227,7 @@ void Runtime::stop() {
     server_.reset();
     remove_pid_file(config_.data_dir);
   }
+  if (change_watcher_) change_watcher_->stop();
   if (trigger_loop_) trigger_loop_->stop();
   if (dispatcher_) dispatcher_->stop();
   if (automation_loop_) automation_loop_->stop();

@@ -3,6 +3,7 @@
 // before the store closes and no plugin is unloaded while a request still runs in it.
 #pragma once
 
+#include "app/change_watcher.hpp"
 #include "app/config.hpp"
 #include "auth/api_key_service.hpp"
 #include "auth/audit_service.hpp"
@@ -63,6 +64,7 @@ class Runtime {
   // Readiness for /readyz: what keeps this node from serving, empty when nothing does.
   std::vector<std::string> readiness_problems();
   void add_gauges();
+  void watch_changes();
 
   Config config_;
   observability::Metrics metrics_;  // first in, last out: every component may report to it
@@ -103,6 +105,8 @@ class Runtime {
   std::unique_ptr<events::DueWorkLoop> automation_loop_;
   // Names this process as the holder of leases: unique per process, readable when debugging.
   std::string node_id_;
+  // Drops cache entries other nodes changed (auth/change_feed.hpp); started in serve().
+  std::unique_ptr<ChangeWatcher> change_watcher_;
   std::unique_ptr<http::Server> server_;
 };
 

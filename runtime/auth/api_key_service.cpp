@@ -1,5 +1,7 @@
 #include "auth/api_key_service.hpp"
 
+#include "auth/change_feed.hpp"
+
 #include "store/iso_time.hpp"
 #include "vault/api_key.hpp"
 #include "vault/random.hpp"
@@ -90,9 +92,25 @@ bool ApiKeyService::revoke(const std::string& workspace_id, const std::string& i
   auto k = get(workspace_id, id);
   if (!k) return false;
   store_.api_keys().revoke(id);
-  std::unique_lock lock(mutex_);
-  by_hash_.erase(k->hash);
+  {
+    std::unique_lock lock(mutex_);
+    by_hash_.erase(k->hash);
+  }
+  publish_change(store_, topics::kApiKey, id);
   return true;
+}
+
+void ApiKeyService::forget_key(const std::string& id) {
+  // By id, not hash: the feed never carries anything derived from the key. Changes are rare,
+  // so a scan of the cache is fine.
+  std::unique_lock lock(mutex_);
+  std::erase_if(by_hash_,
+                [&](const auto& kv) { return kv.second->principal && kv.second->principal->key_id == id; });
+}
+
+void ApiKeyService::forget_all() {
+  std::unique_lock lock(mutex_);
+  by_hash_.clear();
 }
 
 std::shared_ptr<const Principal> ApiKeyService::authenticate(std::string_view presented) {

@@ -36,6 +36,10 @@ class ApiKeyService {
   std::int64_t count(const std::string& workspace_id);
   std::optional<store::ApiKey> get(const std::string& workspace_id, const std::string& id);
   bool revoke(const std::string& workspace_id, const std::string& id);
+  // Drops the cached principal of key `id` (another node changed it; see auth/change_feed.hpp).
+  void forget_key(const std::string& id);
+  // Drops every cached principal (the change feed may have missed something).
+  void forget_all();
 
   // The principal for a presented key, or nullptr when it is unknown, revoked or expired.
   std::shared_ptr<const Principal> authenticate(std::string_view presented);

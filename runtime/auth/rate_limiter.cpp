@@ -5,30 +5,44 @@
 
 namespace plugboard::auth {
 
-TokenBucket::TokenBucket(std::int64_t requests_per_hour, std::int64_t burst_limit, Clock::time_point now)
-    : capacity_(static_cast<double>(std::max<std::int64_t>(burst_limit, 1))),
-      per_second_(static_cast<double>(std::max<std::int64_t>(requests_per_hour, 1)) / 3600.0),
-      tokens_(capacity_),
-      updated_(now) {}
+double bucket_capacity(std::int64_t burst_limit) {
+  return static_cast<double>(std::max<std::int64_t>(burst_limit, 1));
+}
 
-RateDecision TokenBucket::take(Clock::time_point now) {
-  if (now > updated_) {
-    const double elapsed = std::chrono::duration<double>(now - updated_).count();
-    tokens_ = std::min(capacity_, tokens_ + elapsed * per_second_);
-    updated_ = now;
-  }
+double bucket_rate(std::int64_t requests_per_hour) {
+  return static_cast<double>(std::max<std::int64_t>(requests_per_hour, 1)) / 3600.0;
+}
+
+RateDecision spend_token(double& tokens, double capacity, double per_second, double elapsed_s) {
+  if (elapsed_s > 0) tokens = std::min(capacity, tokens + elapsed_s * per_second);
+  tokens = std::min(tokens, capacity);  // the key's burst may have been lowered since
   RateDecision d;
-  d.limit = static_cast<std::int64_t>(capacity_);
-  if (tokens_ >= 1.0) {
-    tokens_ -= 1.0;
-    d.remaining = static_cast<std::int64_t>(std::floor(tokens_));
+  d.limit = static_cast<std::int64_t>(capacity);
+  if (tokens >= 1.0) {
+    tokens -= 1.0;
+    d.remaining = static_cast<std::int64_t>(std::floor(tokens));
     return d;
   }
   d.allowed = false;
   // Rounded up, so a client that waits exactly this long finds a token.
   d.retry_after_s =
-      std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil((1.0 - tokens_) / per_second_)));
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil((1.0 - tokens) / per_second)));
   return d;
+}
+
+TokenBucket::TokenBucket(std::int64_t requests_per_hour, std::int64_t burst_limit, Clock::time_point now)
+    : capacity_(bucket_capacity(burst_limit)),
+      per_second_(bucket_rate(requests_per_hour)),
+      tokens_(capacity_),
+      updated_(now) {}
+
+RateDecision TokenBucket::take(Clock::time_point now) {
+  double elapsed = 0;
+  if (now > updated_) {
+    elapsed = std::chrono::duration<double>(now - updated_).count();
+    updated_ = now;
+  }
+  return spend_token(tokens_, capacity_, per_second_, elapsed);
 }
 
 InMemoryRateLimiter::InMemoryRateLimiter(Now now) : now_(std::move(now)) {}

@@ -2,9 +2,9 @@
 // buckets: a key may spend up to burst_limit requests at once, and the bucket refills at
 // requests_per_hour / 3600 tokens a second.
 //
-// RateLimiter is the seam: this process keeps its buckets in memory (InMemoryRateLimiter); a
-// later implementation shares them across nodes through the database. The server asks once
-// per authenticated request, before the route runs.
+// RateLimiter is the seam: this process keeps its buckets in memory (InMemoryRateLimiter), or
+// several nodes share them through the database (SharedRateLimiter, auth/shared_rate_limiter.hpp).
+// The server asks once per authenticated request, before the route runs.
 #pragma once
 
 #include "auth/principal.hpp"
@@ -25,6 +25,14 @@ struct RateDecision {
   std::int64_t remaining = 0;      // whole tokens left after this request
   std::int64_t retry_after_s = 0;  // when refused: seconds until one token is back (at least 1)
 };
+
+// The bucket arithmetic both limiters share: refills `tokens` for `elapsed_s` seconds (at most
+// to capacity) and spends one token when a whole one is there.
+RateDecision spend_token(double& tokens, double capacity, double per_second, double elapsed_s);
+
+// A key's bucket size and refill rate (tokens a second), never below one token an hour.
+double bucket_capacity(std::int64_t burst_limit);
+double bucket_rate(std::int64_t requests_per_hour);
 
 // One bucket. Not thread-safe: its owner locks.
 class TokenBucket {

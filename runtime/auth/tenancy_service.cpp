@@ -1,5 +1,7 @@
 #include "auth/tenancy_service.hpp"
 
+#include "auth/change_feed.hpp"
+
 #include "store/iso_time.hpp"
 #include "vault/random.hpp"
 
@@ -53,9 +55,19 @@ store::Project TenancyService::ensure_project(const std::string& workspace_id,
 bool TenancyService::remove_project(const std::string& workspace_id, const std::string& id) {
   if (!project(workspace_id, id)) return false;
   bool removed = store_.projects().remove(id);
-  std::unique_lock lock(mutex_);
-  project_workspace_.erase(id);
+  forget_project(id);
+  publish_change(store_, topics::kProject, id);
   return removed;
+}
+
+void TenancyService::forget_project(const std::string& project_id) {
+  std::unique_lock lock(mutex_);
+  project_workspace_.erase(project_id);
+}
+
+void TenancyService::forget_all_projects() {
+  std::unique_lock lock(mutex_);
+  project_workspace_.clear();
 }
 
 std::optional<std::string> TenancyService::project_workspace(const std::string& project_id) {

@@ -33,6 +33,9 @@ class TenancyService {
 
   // The workspace a project belongs to, from cache; nullopt when there is no such project.
   std::optional<std::string> project_workspace(const std::string& project_id);
+  // Drops the cached project (another node removed it; see auth/change_feed.hpp).
+  void forget_project(const std::string& project_id);
+  void forget_all_projects();
 
  private:
   store::Store& store_;

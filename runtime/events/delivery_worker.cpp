@@ -26,12 +26,12 @@ std::int64_t now_ms() {
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(store::Store& store, WebhookService& webhooks, const WebhookSender& sender,
-                               WebhookOptions options)
+                               WebhookOptions options, std::string node)
     : store_(store),
       webhooks_(webhooks),
       sender_(sender),
       options_(options),
-      node_("node_" + vault::random_hex(6)) {}
+      node_(node.empty() ? "node_" + vault::random_hex(6) : std::move(node)) {}
 
 DeliveryWorker::~DeliveryWorker() { stop(); }
 

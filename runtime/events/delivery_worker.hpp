@@ -26,7 +26,7 @@ namespace plugboard::events {
 class DeliveryWorker {
  public:
   DeliveryWorker(store::Store& store, WebhookService& webhooks, const WebhookSender& sender,
-                 WebhookOptions options);
+                 WebhookOptions options, std::string node = "");  // node: lease holder name; "" makes one
   ~DeliveryWorker();
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;

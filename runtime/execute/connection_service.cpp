@@ -1,5 +1,6 @@
 #include "execute/connection_service.hpp"
 
+#include "auth/change_feed.hpp"
 #include "auth/service_error.hpp"
 #include "store/iso_time.hpp"
 #include "vault/random.hpp"
@@ -140,8 +141,18 @@ bool ConnectionService::remove(const std::string& workspace_id, const std::strin
 }
 
 void ConnectionService::forget(const std::string& id) {
+  invalidate(id);
+  auth::publish_change(store_, auth::topics::kConnection, id);
+}
+
+void ConnectionService::invalidate(const std::string& id) {
   std::unique_lock lock(mutex_);
   cache_.erase(id);
+}
+
+void ConnectionService::invalidate_all() {
+  std::unique_lock lock(mutex_);
+  cache_.clear();
 }
 
 std::vector<std::string> ConnectionService::credential_fields(const store::Connection& c) const {
@@ -231,7 +242,7 @@ std::shared_ptr<const ResolvedConnection> ConnectionService::build(store::Connec
 }
 
 std::shared_ptr<const ResolvedConnection> ConnectionService::reload(const std::string& id) {
-  forget(id);
+  invalidate(id);  // a re-read, not a change: nothing to tell other nodes
   return resolve(id);
 }
 

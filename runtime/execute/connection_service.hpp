@@ -83,11 +83,16 @@ class ConnectionService {
   // Forgets the credentials and keeps the record, its executions and audit as disconnected.
   void disconnect(const std::string& workspace_id, const std::string& id);
 
+  // Drops the cached connection (another node changed it; see auth/change_feed.hpp).
+  void invalidate(const std::string& id);
+  void invalidate_all();
+
   // The credential field names of a connection's auth type, for redacted rendering.
   std::vector<std::string> credential_fields(const store::Connection& c) const;
 
  private:
   std::shared_ptr<const ResolvedConnection> build(store::Connection record) const;
+  // invalidate, and tells the other nodes.
   void forget(const std::string& id);
 
   store::Store& store_;

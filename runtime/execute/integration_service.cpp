@@ -1,5 +1,6 @@
 #include "execute/integration_service.hpp"
 
+#include "auth/change_feed.hpp"
 #include "auth/service_error.hpp"
 #include "store/iso_time.hpp"
 #include "vault/random.hpp"
@@ -130,6 +131,11 @@ void IntegrationService::apply(store::Integration& i, const IntegrationInput& in
   if (in.sandbox) i.sandbox = *in.sandbox;
 }
 
+void IntegrationService::changed(const std::string& id) {
+  invalidate();
+  auth::publish_change(store_, auth::topics::kIntegration, id);
+}
+
 store::Integration IntegrationService::create(const std::string& workspace_id, const IntegrationInput& in) {
   if (!in.name) throw ServiceError::invalid("name", "name is required");
   store::Integration i;
@@ -143,7 +149,7 @@ store::Integration IntegrationService::create(const std::string& workspace_id, c
     throw ServiceError(
         "conflict", "an integration named '" + i.name + "' (or with slug '" + i.slug + "') already exists");
   }
-  changed();
+  changed(i.id);
   return i;
 }
 
@@ -176,7 +182,7 @@ store::Integration IntegrationService::update(const std::string& workspace_id, c
     throw ServiceError(
         "conflict", "an integration named '" + i.name + "' (or with slug '" + i.slug + "') already exists");
   }
-  changed();
+  changed(i.id);
   return i;
 }
 
@@ -186,7 +192,7 @@ void IntegrationService::remove(const std::string& workspace_id, const std::stri
     throw ServiceError("conflict", "the default integration of provider " + i.type +
                                        " cannot be deleted; delete its connections instead");
   store_.integrations().remove_with_connections(i.id);
-  changed();
+  changed(i.id);
 }
 
 std::vector<store::Integration> IntegrationService::list(const store::IntegrationFilter& filter,

@@ -66,10 +66,13 @@ class IntegrationService {
 
   // Changes whenever an integration changes, so caches built from integrations know to rebuild.
   std::uint64_t generation() const { return generation_.load(); }
+  // Another node changed an integration (auth/change_feed.hpp): caches built from them rebuild.
+  void invalidate() { generation_.fetch_add(1); }
 
  private:
   void apply(store::Integration& i, const IntegrationInput& in, bool creating);
-  void changed() { generation_.fetch_add(1); }
+  // invalidate, and tells the other nodes.
+  void changed(const std::string& id);
 
   store::Store& store_;
   const vault::Vault& vault_;

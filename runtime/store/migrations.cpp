@@ -538,6 +538,40 @@ CREATE INDEX events_age ON events (created_at);
 CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_at);
 )sql";
 
+// Several nodes on one database: change_feed carries cache invalidations between nodes
+// (auth/change_feed, app/change_watcher), rate_buckets the shared token buckets of API keys
+// (auth/shared_rate_limiter). The dialects differ only in how seq is assigned (AUTOINCREMENT,
+// an identity column) and in the name of the double type. Feed rows are pruned by age.
+const char* const kMultiNodeSqlite = R"sql(
+CREATE TABLE change_feed (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic       TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX change_feed_age ON change_feed (created_at);
+CREATE TABLE rate_buckets (
+  key_id      TEXT PRIMARY KEY,
+  tokens      REAL NOT NULL,
+  updated_ms  INTEGER NOT NULL
+);
+)sql";
+
+const char* const kMultiNodePostgres = R"sql(
+CREATE TABLE change_feed (
+  seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  topic       TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX change_feed_age ON change_feed (created_at);
+CREATE TABLE rate_buckets (
+  key_id      TEXT PRIMARY KEY,
+  tokens      DOUBLE PRECISION NOT NULL,
+  updated_ms  BIGINT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -553,6 +587,7 @@ const std::vector<Migration>& migrations() {
       {9, "automations", kAutomationsSql, kAutomationsSql},
       {10, "event external ids unique, event and delivery age indexes", kEventRetentionSql,
        kEventRetentionSql},
+      {11, "change feed and shared rate-limit buckets (several nodes)", kMultiNodeSqlite, kMultiNodePostgres},
   };
   return all;
 }

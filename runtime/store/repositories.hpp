@@ -6,6 +6,7 @@
 #include "store/event_records.hpp"
 #include "store/records.hpp"
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -412,6 +413,44 @@ class DeliveryRepository {
   virtual std::vector<std::pair<std::string, std::int64_t>> count_by_status() = 0;
 };
 
+// One change another node must hear of (a revoked key, a changed connection, ...): topic names
+// the kind of record, key its id. Written by services right after the change; every node
+// polls for rows newer than the last it saw and drops exactly those cache entries.
+struct Change {
+  std::int64_t seq = 0;
+  std::string topic;
+  std::string key;
+};
+
+class ChangeFeedRepository {
+ public:
+  virtual ~ChangeFeedRepository() = default;
+  // Appends a change; returns its seq (increasing, possibly with gaps).
+  virtual std::int64_t append(const std::string& topic, const std::string& key, const std::string& now) = 0;
+  // The highest seq written so far; 0 when there is none.
+  virtual std::int64_t latest() = 0;
+  // Up to `limit` changes with seq > after, oldest first.
+  virtual std::vector<Change> after(std::int64_t after, std::int64_t limit) = 0;
+  // Deletes changes created before `cutoff` (ISO 8601); returns how many.
+  virtual std::int64_t prune(const std::string& cutoff) = 0;
+};
+
+// A shared rate-limit bucket: tokens left at updated_ms (unix ms).
+struct RateBucket {
+  double tokens = 0;
+  std::int64_t updated_ms = 0;
+};
+
+class RateBucketRepository {
+ public:
+  virtual ~RateBucketRepository() = default;
+  // Reads the bucket of `key` (nullopt: none yet), hands it to `step`, and stores what step
+  // returns, as one atomic read-modify-write across every node sharing the database.
+  // step must be quick and must not touch the store. Returns what step returned.
+  virtual RateBucket update(const std::string& key,
+                            const std::function<RateBucket(const std::optional<RateBucket>&)>& step) = 0;
+};
+
 // The set of repositories of one backend, and its lifecycle.
 class Store {
  public:
@@ -429,6 +468,8 @@ class Store {
   virtual EventRepository& events() = 0;
   virtual WebhookRepository& webhooks() = 0;
   virtual DeliveryRepository& deliveries() = 0;
+  virtual ChangeFeedRepository& change_feed() = 0;
+  virtual RateBucketRepository& rate_buckets() = 0;
   virtual int schema_version() = 0;
 };
 

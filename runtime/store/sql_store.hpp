@@ -6,6 +6,7 @@
 #include "store/sql_automation_repository.hpp"
 #include "store/sql_db.hpp"
 #include "store/sql_event_repositories.hpp"
+#include "store/sql_multinode_repositories.hpp"
 #include "store/sql_oauth_state_repository.hpp"
 #include "store/sql_repositories.hpp"
 #include "store/sql_trigger_repository.hpp"
@@ -36,6 +37,8 @@ class SqlStore final : public Store {
   EventRepository& events() override { return events_; }
   WebhookRepository& webhooks() override { return webhooks_; }
   DeliveryRepository& deliveries() override { return deliveries_; }
+  ChangeFeedRepository& change_feed() override { return change_feed_; }
+  RateBucketRepository& rate_buckets() override { return rate_buckets_; }
   int schema_version() override;
 
   Dialect dialect() const { return db_->dialect(); }
@@ -57,6 +60,8 @@ class SqlStore final : public Store {
   SqlEventRepository events_{*db_};
   SqlWebhookRepository webhooks_{*db_};
   SqlDeliveryRepository deliveries_{*db_};
+  SqlChangeFeedRepository change_feed_{*db_};
+  SqlRateBucketRepository rate_buckets_{*db_};
 };
 
 }  // namespace plugboard::store

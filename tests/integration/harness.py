@@ -171,6 +171,7 @@ class Env:
         self.fake = None
         self.ssl_context = None  # for an https server: what the client trusts
         self.pg = None
+        self.database_url = None  # set: this node's database is elsewhere (several nodes share one)
         atexit.register(self.close)
         try:
             if DATABASE == "postgresql":
@@ -199,6 +200,8 @@ class Env:
             env["PLUGBOARD_DATABASE_URL"] = self.pg.url
         if self.fake:
             env["PLUGBOARD_PROVIDER_SLACK_BASE_URL"] = self.fake.url + "/api"
+        if self.database_url:
+            env["PLUGBOARD_DATABASE_URL"] = self.database_url
         env.update(extra or {})
         return env
 
@@ -242,6 +245,17 @@ class Env:
         """SIGTERM (the server flushes its execution log) and wait; SIGKILL after a timeout."""
         _stop(self.proc)
         rc = self.proc.returncode if self.proc else None
+        self.proc = None
+        if self.server_log:
+            self.server_log.close()
+            self.server_log = None
+        return rc
+
+    def kill(self):
+        """SIGKILL: no shutdown code runs, as when the machine loses power or the OOM killer strikes."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=STOP_TIMEOUT)
+        rc = self.proc.returncode
         self.proc = None
         if self.server_log:
             self.server_log.close()

@@ -92,3 +92,19 @@ TEST(Config, DatabasePoolSizeFromFileOrEnvironmentWithinRange) {
   EXPECT_EQ(load_config(std::nullopt).database_pool_size, 3);
   ::unsetenv("PLUGBOARD_DATABASE_POOL_SIZE");
 }
+
+TEST(Config, SharedRateLimitsDefaultToTheDatabaseKindAndCanBeSetEitherWay) {
+  EXPECT_EQ(load_config(std::nullopt).cluster.shared_rate_limits, false);  // the default SQLite file
+  EXPECT_EQ(
+      load_config(write_config("database: {url: 'postgresql://db/plugboard'}\n")).cluster.shared_rate_limits,
+      true);
+  auto c = load_config(write_config("cluster: {shared_rate_limits: true, change_poll_ms: 50}\n"));
+  EXPECT_EQ(c.cluster.shared_rate_limits, true);
+  EXPECT_EQ(c.cluster.change_poll, std::chrono::milliseconds(50));
+  ::setenv("PLUGBOARD_CLUSTER_SHARED_RATE_LIMITS", "false", 1);
+  EXPECT_EQ(load_config(write_config("database: {url: 'postgresql://db/x'}\n")).cluster.shared_rate_limits,
+            false);
+  ::unsetenv("PLUGBOARD_CLUSTER_SHARED_RATE_LIMITS");
+  EXPECT_THROW(load_config(write_config("cluster: {change_poll_ms: 5}\n")), ConfigError);
+  EXPECT_THROW(load_config(write_config("cluster: {shared: true}\n")), ConfigError);
+}
