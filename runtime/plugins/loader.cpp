@@ -234,9 +234,11 @@ Registry Loader::load_directory(const std::filesystem::path& dir) const {
       if (dup != loaded.end())
         throw LoadError("duplicate provider id " + m.id + ": already loaded from " +
                         (*dup)->manifest.file.filename().string() + "; this copy is not opened");
-      auto plugin = open(std::move(m));
-      spdlog::info("plugin {} {} loaded from {} ({} actions)", plugin->id(), plugin->manifest.version,
-                   file.filename().string(), plugin->manifest.actions.size());
+      const bool isolated = open_isolated_ && isolated_.count(m.id) > 0;
+      auto plugin = isolated ? open_isolated_(std::move(m)) : open(std::move(m));
+      spdlog::info("plugin {} {} loaded from {} ({} actions{})", plugin->id(), plugin->manifest.version,
+                   file.filename().string(), plugin->manifest.actions.size(),
+                   isolated ? ", isolation: process" : "");
       loaded.push_back(std::move(plugin));
     } catch (const std::exception& e) {
       spdlog::error("plugin skipped: {}: {}", file.filename().string(), e.what());
