@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -48,6 +49,9 @@ int main(int argc, char** argv) {
   if (fd < 0 || manifest == nullptr) return usage();
 #if !defined(__SANITIZE_ADDRESS__)  // ASan reserves terabytes of address space up front
   if (limit_mb > 0) {
+    // RLIMIT_AS counts address space, and glibc reserves 64 MiB of it for each thread's malloc
+    // arena: a few arenas keep concurrent calls from using up the limit before any real use.
+    ::mallopt(M_ARENA_MAX, 2);
     const rlim_t bytes = static_cast<rlim_t>(limit_mb) << 20;
     rlimit rl{bytes, bytes};
     if (::setrlimit(RLIMIT_AS, &rl) != 0) std::perror("plugboard-plugin-host: setrlimit(RLIMIT_AS)");

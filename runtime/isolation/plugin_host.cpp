@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include <unistd.h>
@@ -198,13 +199,27 @@ class Workers {
  public:
   explicit Workers(const plugins::LoadedPlugin& plugin) : plugin_(plugin) {}
   void submit(Message m) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     queue_.push_back(std::move(m));
     ++busy_;
-    if (idle_ == 0)
-      std::thread([this] { loop(); }).detach();
-    else
+    if (idle_ > 0) {
       cv_.notify_one();
+      return;
+    }
+    try {
+      std::thread([this] { loop(); }).detach();
+    } catch (const std::system_error&) {
+      // No thread to be had (the memory limit, say): a running worker takes the call when it is
+      // free; with none at all the call is refused rather than left waiting.
+      if (busy_ > 1) return;
+      Message refused = std::move(queue_.back());
+      queue_.pop_back();
+      --busy_;
+      lock.unlock();
+      g_link.send(
+          make_done(static_cast<std::uint64_t>(int_field(refused, "id")), PB_ERROR,
+                    R"({"code":"PLUGIN_HOST_OVERLOADED","message":"plugin process cannot start a thread"})"));
+    }
   }
   bool busy() {
     std::lock_guard lock(mutex_);
