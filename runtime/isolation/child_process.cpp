@@ -81,7 +81,12 @@ SpawnedChild fork_child(const std::filesystem::path& binary, const std::vector<s
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);        // the runtime died before the signal was armed
+    if (::getppid() != parent) ::_exit(127);  // the runtime died before the signal was armed
+    // The server blocks SIGTERM, SIGINT and SIGHUP in every thread to sigwait for them; the mask
+    // survives exec, and a plugin process must stay stoppable like any other.
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (::dup2(sv[1], kChildFd) < 0) ::_exit(127);  // dup2 clears close-on-exec on fd 3
     // Sockets the server opened without close-on-exec (listeners, clients) stay with it.
     if (::syscall(SYS_close_range, kChildFd + 1, ~0U, 0) != 0)

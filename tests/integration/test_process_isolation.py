@@ -206,7 +206,27 @@ class BrokenPluginTest(PlugboardTestCase):
         self.assertEqual(zombies, [])
         self.assertNotIn("any-token", log)
 
-    def test_8_sigterm_takes_the_plugin_process_along(self):
+    def test_8_reload_replaces_the_plugin_process(self):
+        self.assertRecovers()
+        old = self.host_pids()
+        self.assertEqual(len(old), 1)
+        with open(f"/proc/{old[0]}/status") as f:
+            blocked = [line.split()[1] for line in f if line.startswith("SigBlk:")][0]
+        self.assertEqual(int(blocked, 16), 0, "the plugin process inherited the server's blocked signals")
+        os.kill(self.env.proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            new = self.host_pids()
+            if len(new) == 1 and new != old and not alive(old[0]):
+                break
+            time.sleep(0.05)
+        self.assertNotEqual(self.host_pids(), old, "reload did not start a new plugin process")
+        self.assertFalse(alive(old[0]), "the old plugin process outlived the reload")
+        r = self.run_broken("ok", {"after": "reload"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([c for c in children(self.env.proc.pid) if c[2] == "Z"], [])
+
+    def test_9_sigterm_takes_the_plugin_process_along(self):
         self.assertRecovers()
         pids = self.host_pids()
         self.assertEqual(len(pids), 1)
