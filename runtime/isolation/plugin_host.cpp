@@ -1,6 +1,7 @@
 #include "isolation/plugin_host.hpp"
 
 #include "isolation/messages.hpp"
+#include "isolation/writers.hpp"
 #include "plugins/loader.hpp"
 
 #include <chrono>
@@ -65,10 +66,6 @@ struct Link {
 
 Link g_link;
 
-void write(const pb_writer* w, const std::string& s) {
-  if (w != nullptr && w->write != nullptr) w->write(w->ctx, s.data(), s.size());
-}
-
 Message request(pb_call* call, std::string_view op) {
   return make_host(call != nullptr ? remote(call)->id : 0, 0, op);
 }
@@ -79,7 +76,7 @@ int32_t ask_text(pb_call* call, std::string_view op, const pb_writer* out) {
   try {
     Message reply = g_link.ask(request(call, op));
     const auto status = static_cast<int32_t>(int_field(reply, "status"));
-    if (status == PB_OK) write(out, blob(reply, 0));
+    if (status == PB_OK) write_to(out, blob(reply, 0));
     return status;
   } catch (const std::exception&) {
     return PB_ERROR;
@@ -125,7 +122,7 @@ int32_t remote_state_set(pb_call* call, const char* json, size_t len) {
 int32_t remote_http_request(pb_call* call, const pb_http_request* req, const pb_http_response* resp) {
   const pb_writer* body_out = resp != nullptr ? &resp->body : nullptr;
   if (call == nullptr || req == nullptr) {
-    write(body_out, "http_request needs a call and a request");
+    write_to(body_out, "http_request needs a call and a request");
     return PB_HTTP_ERR_REFUSED;
   }
   Message m = request(call, "http");
@@ -137,11 +134,11 @@ int32_t remote_http_request(pb_call* call, const pb_http_request* req, const pb_
   m.blobs.emplace_back(req->body != nullptr ? std::string(req->body, req->body_len) : "");
   try {
     Message reply = g_link.ask(std::move(m));
-    if (resp != nullptr) write(&resp->headers, blob(reply, 0));
-    write(body_out, blob(reply, 1));
+    if (resp != nullptr) write_to(&resp->headers, blob(reply, 0));
+    write_to(body_out, blob(reply, 1));
     return static_cast<int32_t>(int_field(reply, "status"));
   } catch (const std::exception& e) {
-    write(body_out, e.what());
+    write_to(body_out, e.what());
     return PB_HTTP_ERR_TRANSPORT;
   }
 }
@@ -151,10 +148,6 @@ const pb_host_api kRemoteHostApi = {
     &remote_http_request, &remote_is_cancelled, &remote_remaining_ms, &remote_credentials,
     &remote_call_info,    &remote_state_get,    &remote_state_set,
 };
-
-void append(void* ctx, const char* data, std::size_t len) {
-  static_cast<std::string*>(ctx)->append(data, len);
-}
 
 // Runs one call message against the plugin and sends its done message.
 void run_call(const plugins::LoadedPlugin& plugin, const Message& m) {
@@ -166,7 +159,7 @@ void run_call(const plugins::LoadedPlugin& plugin, const Message& m) {
   const std::string& payload = blob(m, 0);
   auto* call = reinterpret_cast<pb_call*>(&rc);
   std::string out;
-  pb_writer w{&out, &append};
+  pb_writer w = string_writer(out);
   int32_t status = PB_NOT_FOUND;
   const auto& h = plugin.hooks;
   std::unique_lock<std::mutex> serial;

@@ -5,9 +5,11 @@
 #include "isolation/messages.hpp"
 #include "isolation/plugin_host.hpp"
 #include "isolation/restart_backoff.hpp"
+#include "isolation/writers.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -27,18 +29,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-void append(void* ctx, const char* data, std::size_t len) {
-  static_cast<std::string*>(ctx)->append(data, len);
-}
-
-void write(const pb_writer* w, std::string_view s) {
-  if (w != nullptr && w->write != nullptr) w->write(w->ctx, s.data(), s.size());
-}
-
 std::string error_json(std::string_view code, std::string_view message, boost::json::object details = {}) {
   details["isolation"] = "process";
   return boost::json::serialize(
       boost::json::object{{"code", code}, {"message", message}, {"details", details}});
+}
+
+// A plugin's log line that belongs to no call (its entry point, its own threads).
+void log_without_call(const std::string& provider, int32_t level, std::string_view text) {
+  spdlog::log(static_cast<spdlog::level::level_enum>(std::clamp<int32_t>(level, PB_LOG_TRACE, PB_LOG_ERROR)),
+              "[{}] {}", provider, text);
 }
 
 std::mutex g_restarts_mutex;
@@ -146,7 +146,7 @@ void Child::read_loop(const pb_host_api* host, const std::string& provider) {
         if (it != calls.end())
           host->log(it->second->call, level, text.data(), text.size());
         else
-          spdlog::info("[{}] {}", provider, text);
+          log_without_call(provider, level, text);
         continue;
       }
       if (it == calls.end()) continue;  // a call that already gave up (its deadline passed)
@@ -221,15 +221,26 @@ std::shared_ptr<Child> ProcessPlugin::start_child(boost::json::object* hooks) {
     child->fd = -1;
     return plugins::LoadError("plugin " + manifest_.id + " (isolation: process): " + why);
   };
-  pollfd pfd{s.fd, POLLIN, 0};
-  const int ready = ::poll(&pfd, 1, static_cast<int>(options_.start_timeout.count()));
-  if (ready <= 0)
-    throw fail("no answer from its process within " + std::to_string(options_.start_timeout.count()) + " ms");
+  // Log lines the plugin writes while it loads come first; then hello, or why it refused.
+  const auto until = Clock::now() + options_.start_timeout;
   Message hello;
-  try {
-    if (!read_frame(s.fd, hello)) throw fail("its process exited before loading the plugin");
-  } catch (const FrameError& e) {
-    throw fail(std::string("its process broke the protocol: ") + e.what());
+  for (;;) {
+    const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now()).count();
+    pollfd pfd{s.fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&pfd, 1, static_cast<int>(left)) <= 0)
+      throw fail("no answer from its process within " + std::to_string(options_.start_timeout.count()) +
+                 " ms");
+    try {
+      if (!read_frame(s.fd, hello))
+        throw fail("its process exited before loading the plugin (is " + binary.string() +
+                   " a plugboard-plugin-host of this version?)");
+      const auto* t = hello.head.if_contains("t");
+      if (t == nullptr || !t->is_string() || t->get_string() != "host") break;
+      if (text_field(hello, "op") == "log")
+        log_without_call(manifest_.id, static_cast<int32_t>(int_field(hello, "level")), blob(hello, 0));
+    } catch (const FrameError& e) {
+      throw fail(std::string("its process broke the protocol: ") + e.what());
+    }
   }
   const auto t = hello.head.if_contains("t");
   if (t != nullptr && t->is_string() && t->get_string() == "refused") {
@@ -265,8 +276,8 @@ std::shared_ptr<Child> ProcessPlugin::acquire(const pb_writer* out) {
   const auto now = Clock::now();
   if (now < next_start_) {
     const auto left = std::chrono::duration_cast<milliseconds>(next_start_ - now).count() + 1;
-    write(out, error_json("PLUGIN_RESTARTING", "plugin process restarting",
-                          {{"retry_after_ms", left}, {"last_failure", last_death_}}));
+    write_to(out, error_json("PLUGIN_RESTARTING", "plugin process restarting",
+                             {{"retry_after_ms", left}, {"last_failure", last_death_}}));
     return nullptr;
   }
   old = std::move(current_);
@@ -277,8 +288,8 @@ std::shared_ptr<Child> ProcessPlugin::acquire(const pb_writer* out) {
     next_start_ = Clock::now() + wait;
     last_death_ = e.what();
     spdlog::error("{}; trying again in {} ms", e.what(), wait.count());
-    write(out,
-          error_json("PLUGIN_RESTARTING", "plugin process could not be restarted", {{"reason", e.what()}}));
+    write_to(out, error_json("PLUGIN_RESTARTING", "plugin process could not be restarted",
+                             {{"reason", e.what()}}));
     return nullptr;
   }
   {
@@ -306,7 +317,7 @@ void ProcessPlugin::serve_host(Child& child, pb_call* call, const Message& m) {
                         body.size(),
                         static_cast<uint32_t>(int_field(m, "timeout_ms"))};
     std::string resp_headers, resp_body;
-    pb_http_response resp{{&resp_headers, &append}, {&resp_body, &append}};
+    pb_http_response resp{string_writer(resp_headers), string_writer(resp_body)};
     status = host_->http_request(call, &req, &resp);
     reply.blobs = {std::move(resp_headers), std::move(resp_body)};
   } else if (op == "state_set") {
@@ -314,7 +325,7 @@ void ProcessPlugin::serve_host(Child& child, pb_call* call, const Message& m) {
     status = host_->state_set(call, json.data(), json.size());
   } else {
     std::string text;
-    pb_writer w{&text, &append};
+    pb_writer w = string_writer(text);
     if (op == "credentials")
       status = host_->credentials(call, &w);
     else if (op == "call_info")
@@ -360,13 +371,14 @@ int32_t ProcessPlugin::call(pb_call* call, std::string_view op, std::string_view
     if (!woke) {
       lock.unlock();
       child->kill("plugin process killed: a call to " + std::string(name) + " ran past its deadline");
-      write(out, error_json("DEADLINE_EXCEEDED",
-                            "Action exceeded its deadline; the plugin process did not return and was killed",
-                            {{"retryable", true}, {"reason", "plugin process killed after its deadline"}}));
+      write_to(out,
+               error_json("DEADLINE_EXCEEDED",
+                          "Action exceeded its deadline; the plugin process did not return and was killed",
+                          {{"retryable", true}, {"reason", "plugin process killed after its deadline"}}));
       return PB_ERROR;
     }
     if (p.inbox.empty()) {  // dead
-      write(out, error_json("PLUGIN_CRASHED", child->death_reason));
+      write_to(out, error_json("PLUGIN_CRASHED", child->death_reason));
       return PB_ERROR;
     }
     Message m = std::move(p.inbox.front());
@@ -374,7 +386,7 @@ int32_t ProcessPlugin::call(pb_call* call, std::string_view op, std::string_view
     lock.unlock();
     try {
       if (text_field(m, "t") == "done") {
-        write(out, blob(m, 0));
+        write_to(out, blob(m, 0));
         return static_cast<int32_t>(int_field(m, "status"));
       }
       serve_host(*child, call, m);
@@ -390,7 +402,7 @@ ProcessPlugin* proxy_for(pb_call* call, const pb_writer* out) {
   std::shared_lock lock(g_proxies_mutex);
   auto it = call != nullptr ? g_proxies.find(call->manifest) : g_proxies.end();
   if (it != g_proxies.end()) return it->second;
-  write(out, error_json("PLUGIN_PROTOCOL_ERROR", "no plugin process serves this call"));
+  write_to(out, error_json("PLUGIN_PROTOCOL_ERROR", "no plugin process serves this call"));
   return nullptr;
 }
 
@@ -400,13 +412,13 @@ int32_t forward(pb_call* call, std::string_view op, std::string_view name, std::
     auto* p = proxy_for(call, out);
     return p != nullptr ? p->call(call, op, name, payload, out) : PB_ERROR;
   } catch (const std::exception& e) {  // nothing may throw across the table
-    write(out, error_json("PLUGIN_PROTOCOL_ERROR", e.what()));
+    write_to(out, error_json("PLUGIN_PROTOCOL_ERROR", e.what()));
     return PB_ERROR;
   }
 }
 
 int32_t proxy_describe(const pb_writer* out) {
-  write(out, error_json("NOT_SUPPORTED", "an isolated plugin is described by its process when it starts"));
+  write_to(out, error_json("NOT_SUPPORTED", "an isolated plugin is described by its process when it starts"));
   return PB_ERROR;
 }
 int32_t proxy_invoke(pb_call* call, const char* action, size_t action_len, const char* params,
