@@ -63,7 +63,8 @@ struct Child {
   std::mutex write_mutex;
   std::mutex mutex;  // guards the fields below
   std::unordered_map<std::uint64_t, Pending*> calls;
-  bool dead = false;
+  bool reaped_pid = false;  // waitpid returned: the pid may belong to someone else now
+  bool dead = false;        // reaped and reported: calls on it fail with death_reason
   std::string death_reason;
   std::string kill_reason;  // set when we killed it, which then explains its death
   std::condition_variable reaped;
@@ -75,7 +76,7 @@ struct Child {
   }
   void kill(std::string reason) {
     std::lock_guard lock(mutex);
-    if (dead) return;
+    if (reaped_pid) return;
     if (kill_reason.empty()) kill_reason = std::move(reason);
     ::kill(pid, SIGKILL);
   }
@@ -123,7 +124,9 @@ Child::~Child() {
   if (fd >= 0) ::shutdown(fd, SHUT_RDWR);  // the child reads the end of its stream and exits
   if (reader.joinable()) {
     std::unique_lock lock(mutex);
-    if (!reaped.wait_for(lock, std::chrono::seconds(2), [this] { return dead; })) ::kill(pid, SIGKILL);
+    // Its main thread only reads, so it leaves at once; one that does not is made to.
+    if (!reaped.wait_for(lock, std::chrono::seconds(2), [this] { return dead; }) && !reaped_pid)
+      ::kill(pid, SIGKILL);
     lock.unlock();
     reader.join();
   }
@@ -163,6 +166,7 @@ void Child::read_loop(const pb_host_api* host, const std::string& provider) {
   std::string reason;
   {
     std::lock_guard lock(mutex);
+    reaped_pid = true;
     reason = kill_reason;
   }
   if (reason.empty() && !protocol_error.empty())
