@@ -273,13 +273,16 @@ void ProcessPlugin::child_died(const Child& child, const std::string& reason) {
 std::shared_ptr<Child> ProcessPlugin::acquire(const pb_writer* out) {
   std::shared_ptr<Child> old;  // destroyed after the lock is released: its reader may want the lock
   std::lock_guard lock(state_mutex_);
+  bool doomed = false;  // we killed it and its reader has not reported the death yet
   if (current_) {
     std::lock_guard child_lock(current_->mutex);
-    if (!current_->dead) return current_;
+    if (!current_->dead && current_->kill_reason.empty()) return current_;
+    doomed = !current_->dead;
   }
   const auto now = Clock::now();
-  if (now < next_start_) {
-    const auto left = std::chrono::duration_cast<milliseconds>(next_start_ - now).count() + 1;
+  if (doomed || now < next_start_) {
+    const auto left = doomed ? options_.restart_backoff.count()
+                             : std::chrono::duration_cast<milliseconds>(next_start_ - now).count() + 1;
     write_to(out, error_json("PLUGIN_RESTARTING", "plugin process restarting",
                              {{"retry_after_ms", left}, {"last_failure", last_death_}}));
     return nullptr;

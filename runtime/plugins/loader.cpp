@@ -245,6 +245,11 @@ Registry Loader::load_directory(const std::filesystem::path& dir) const {
       failures.push_back({file, provider, e.what()});
     }
   }
+  for (const auto& id : isolated_)  // a typo in the operator's config should not pass silently
+    if (std::none_of(loaded.begin(), loaded.end(), [&](const auto& p) { return p->id() == id; }) &&
+        std::none_of(failures.begin(), failures.end(), [&](const auto& f) { return f.provider == id; }))
+      spdlog::warn("plugins.isolation names provider {}, but no manifest in {} declares it", id,
+                   dir.string());
   return Registry(std::move(loaded), std::move(failures));
 }
 
