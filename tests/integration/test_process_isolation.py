@@ -230,7 +230,7 @@ class BrokenPluginTest(PlugboardTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual([c for c in children(self.env.proc.pid) if c[2] == "Z"], [])
 
-    def test_9_sigterm_takes_the_plugin_process_along(self):
+    def test_90_sigterm_takes_the_plugin_process_along(self):
         self.assertRecovers()
         pids = self.host_pids()
         self.assertEqual(len(pids), 1)
@@ -239,6 +239,20 @@ class BrokenPluginTest(PlugboardTestCase):
         while alive(pids[0]) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertFalse(alive(pids[0]), "the plugin process outlived the server")
+
+
+    def test_91_a_killed_server_takes_the_plugin_process_along(self):
+        """SIGKILL gives the server no chance to clean up: the parent-death signal does it."""
+        self.env.start(plugins_dir=self.plugins, extra_env={"PLUGBOARD_PLUGINS_ISOLATION": "broken=process"})
+        pids = self.host_pids()
+        self.assertEqual(len(pids), 1)
+        self.env.proc.kill()
+        self.env.proc.wait()
+        deadline = time.monotonic() + 5
+        while alive(pids[0]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(alive(pids[0]), "the plugin process outlived a killed server")
+        self.env.stop()
 
 
 class SameResultsTest(PlugboardTestCase):
