@@ -43,8 +43,8 @@ std::string encode_frame(const Message& m) {
   std::size_t body = 8 + head.size();
   for (const auto& b : m.blobs) body += 4 + b.size();
   if (body > kMaxFrameBytes)
-    throw FrameError("frame of " + std::to_string(body) + " bytes exceeds the limit of " +
-                     std::to_string(kMaxFrameBytes));
+    throw FrameTooLarge("frame of " + std::to_string(body) + " bytes exceeds the limit of " +
+                        std::to_string(kMaxFrameBytes));
   std::string out;
   out.reserve(4 + body);
   put_u32(out, body);

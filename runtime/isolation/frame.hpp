@@ -27,13 +27,17 @@ inline constexpr std::size_t kMaxFrameBytes = 256u << 20;
 struct FrameError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+// A message too large to send: the peer is fine, only this message cannot go.
+struct FrameTooLarge : FrameError {
+  using FrameError::FrameError;
+};
 
 struct Message {
   boost::json::object head;
   std::vector<std::string> blobs;
 };
 
-// The whole frame, length prefix included. Throws FrameError when it would exceed the limit.
+// The whole frame, length prefix included. Throws FrameTooLarge when it would exceed the limit.
 std::string encode_frame(const Message& m);
 // One frame's body (without its length prefix). Throws FrameError.
 Message decode_frame_body(std::string_view body);

@@ -45,13 +45,20 @@ struct Link {
   // (the reader sees the end of stream), so the wait needs no timeout of its own.
   Message ask(Message m) {
     std::future<Message> answer;
+    std::uint64_t seq = 0;
     {
       std::lock_guard lock(pending_mutex);
-      const auto seq = next_seq++;
+      seq = next_seq++;
       m.head["seq"] = seq;
       answer = pending[seq].get_future();
     }
-    send(m);
+    try {
+      send(m);
+    } catch (const FrameError&) {
+      std::lock_guard lock(pending_mutex);
+      pending.erase(seq);
+      throw;
+    }
     return answer.get();
   }
   void answer(Message reply) {
@@ -183,7 +190,15 @@ void run_call(const plugins::LoadedPlugin& plugin, const Message& m) {
     status = PB_ERROR;
     out = R"({"code":"PLUGIN_EXCEPTION","message":"plugin threw across the ABI boundary"})";
   }
-  g_link.send(make_done(rc.id, status, std::move(out)));
+  try {
+    g_link.send(make_done(rc.id, status, std::move(out)));
+  } catch (const FrameTooLarge& e) {
+    g_link.send(make_done(
+        rc.id, PB_ERROR,
+        boost::json::serialize(boost::json::object{
+            {"code", "RESULT_TOO_LARGE"},
+            {"message", std::string("the plugin's answer cannot leave its process: ") + e.what()}})));
+  }
 }
 
 // Worker threads for calls: one is started whenever a call arrives and none is idle, so a call

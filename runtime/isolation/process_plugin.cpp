@@ -344,7 +344,14 @@ void ProcessPlugin::serve_host(Child& child, pb_call* call, const Message& m) {
     reply.blobs = {std::move(text)};
   }
   reply.head["status"] = status;
-  child.send(reply);
+  try {
+    child.send(reply);
+  } catch (const FrameTooLarge& e) {  // the plugin gets a failure it can handle instead
+    Message small =
+        make_reply(reply.head.at("seq").as_uint64(), op == "http" ? PB_HTTP_ERR_TRANSPORT : PB_ERROR);
+    small.blobs = {"", std::string("too large for an isolated plugin: ") + e.what()};
+    child.send(small);
+  }
 }
 
 int32_t ProcessPlugin::call(pb_call* call, std::string_view op, std::string_view name,
@@ -368,6 +375,10 @@ int32_t ProcessPlugin::call(pb_call* call, std::string_view op, std::string_view
   } unregister{*child, id};
   try {
     child->send(make_call(id, op, name, host_->remaining_ms(call), std::string(payload)));
+  } catch (const FrameTooLarge& e) {
+    write_to(out,
+             error_json("PAYLOAD_TOO_LARGE", std::string("too large for an isolated plugin: ") + e.what()));
+    return PB_ERROR;
   } catch (const FrameError&) {
     // The child is gone; its reader reports why below.
   }

@@ -109,6 +109,11 @@ TEST(Frame, OversizedLengthIsRefusedBeforeAllocating) {
   }
 }
 
+TEST(Frame, AMessageOverTheLimitIsRefusedBeforeItIsBuilt) {
+  Message m = make_done(1, 0, std::string(kMaxFrameBytes, 'x'));
+  EXPECT_THROW(encode_frame(m), FrameTooLarge);
+}
+
 TEST(Frame, LimitIsConfigurablePerRead) {
   SocketPair sp;
   write_frame(sp.fd[1], make_done(1, 0, std::string(1000, 'x')));
