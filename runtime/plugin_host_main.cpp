@@ -3,6 +3,7 @@
 //   plugboard-plugin-host --fd 3 --manifest <file> [--memory-limit-mb N]
 #include "isolation/plugin_host.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -58,5 +59,9 @@ int main(int argc, char** argv) {
   }
 #endif
   std::set_new_handler(&out_of_memory);
+  // Ctrl-C or a hangup at the server's terminal reaches its whole process group; the server
+  // stops its plugin processes itself, after the calls in flight, so these leave them be.
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
   return plugboard::isolation::serve_plugin(fd, manifest);
 }

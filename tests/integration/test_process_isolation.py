@@ -217,6 +217,9 @@ class BrokenPluginTest(PlugboardTestCase):
         with open(f"/proc/{old[0]}/status") as f:
             blocked = [line.split()[1] for line in f if line.startswith("SigBlk:")][0]
         self.assertEqual(int(blocked, 16), 0, "the plugin process inherited the server's blocked signals")
+        os.kill(old[0], signal.SIGINT)  # a Ctrl-C to the process group must not kill it
+        time.sleep(0.2)
+        self.assertTrue(alive(old[0]))
         os.kill(self.env.proc.pid, signal.SIGHUP)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
