@@ -1,27 +1,16 @@
 #include "isolation/process_plugin.hpp"
 
 #include "execute/call.hpp"
-#include "isolation/child_process.hpp"
 #include "isolation/messages.hpp"
-#include "isolation/plugin_host.hpp"
+#include "isolation/plugin_process.hpp"
 #include "isolation/restart_backoff.hpp"
 #include "isolation/writers.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <csignal>
-#include <deque>
 #include <shared_mutex>
-#include <thread>
 #include <unordered_map>
-
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace plugboard::isolation {
 namespace {
@@ -35,54 +24,10 @@ std::string error_json(std::string_view code, std::string_view message, boost::j
       boost::json::object{{"code", code}, {"message", message}, {"details", details}});
 }
 
-// A plugin's log line that belongs to no call (its entry point, its own threads).
-void log_without_call(const std::string& provider, int32_t level, std::string_view text) {
-  spdlog::log(static_cast<spdlog::level::level_enum>(std::clamp<int32_t>(level, PB_LOG_TRACE, PB_LOG_ERROR)),
-              "[{}] {}", provider, text);
-}
-
 std::mutex g_restarts_mutex;
 std::map<std::string, std::uint64_t> g_restarts;
 
-// One call waiting for its child: what the reader thread hands it.
-struct Pending {
-  pb_call* call = nullptr;
-  std::deque<Message> inbox;
-  std::condition_variable cv;
-};
-
-class ProcessPlugin;
-
-// One running plugin host process and the thread that reads from it.
-struct Child {
-  ProcessPlugin* owner = nullptr;
-  pid_t pid = -1;
-  int fd = -1;
-  Clock::time_point started = Clock::now();
-  std::thread reader;
-  std::mutex write_mutex;
-  std::mutex mutex;  // guards the fields below
-  std::unordered_map<std::uint64_t, Pending*> calls;
-  bool reaped_pid = false;  // waitpid returned: the pid may belong to someone else now
-  bool dead = false;        // reaped and reported: calls on it fail with death_reason
-  std::string death_reason;
-  std::string kill_reason;  // set when we killed it, which then explains its death
-  std::condition_variable reaped;
-
-  ~Child();
-  void send(const Message& m) {
-    std::lock_guard lock(write_mutex);
-    write_frame(fd, m);
-  }
-  void kill(std::string reason) {
-    std::lock_guard lock(mutex);
-    if (reaped_pid) return;
-    if (kill_reason.empty()) kill_reason = std::move(reason);
-    ::kill(pid, SIGKILL);
-  }
-  void read_loop(const pb_host_api* host, const std::string& provider);
-};
-
+// The proxy for one plugin: which process serves it now, restarts, and the calls themselves.
 class ProcessPlugin {
  public:
   ProcessPlugin(const plugins::Manifest& m, const pb_host_api* host, IsolationOptions o)
@@ -96,19 +41,23 @@ class ProcessPlugin {
   void start(plugins::LoadedPlugin& plugin);
   int32_t call(pb_call* call, std::string_view op, std::string_view name, std::string_view payload,
                const pb_writer* out);
-  void child_died(const Child& child, const std::string& reason);
+  void child_died(const PluginProcess& child, const std::string& reason);
 
  private:
-  std::shared_ptr<Child> start_child(boost::json::object* hooks);
-  std::shared_ptr<Child> acquire(const pb_writer* out);
-  void serve_host(Child& child, pb_call* call, const Message& m);
+  std::shared_ptr<PluginProcess> start_child(boost::json::object* hooks) {
+    return PluginProcess::start(
+        manifest_, options_, host_,
+        [this](const PluginProcess& p, const std::string& why) { child_died(p, why); }, hooks);
+  }
+  std::shared_ptr<PluginProcess> acquire(const pb_writer* out);
+  void serve_host(PluginProcess& child, pb_call* call, const Message& m);
 
   const plugins::Manifest& manifest_;
   const pb_host_api* host_;
   IsolationOptions options_;
   std::atomic<std::uint64_t> next_id_{1};
   std::mutex state_mutex_;  // guards the fields below
-  std::shared_ptr<Child> current_;
+  std::shared_ptr<PluginProcess> current_;
   RestartBackoff backoff_;
   Clock::time_point next_start_{};
   std::string last_death_;
@@ -120,76 +69,12 @@ class ProcessPlugin {
 std::shared_mutex g_proxies_mutex;
 std::unordered_map<const plugins::Manifest*, ProcessPlugin*> g_proxies;
 
-Child::~Child() {
-  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);  // the child reads the end of its stream and exits
-  if (reader.joinable()) {
-    std::unique_lock lock(mutex);
-    // Its main thread only reads, so it leaves at once; one that does not is made to.
-    if (!reaped.wait_for(lock, std::chrono::seconds(2), [this] { return dead; }) && !reaped_pid)
-      ::kill(pid, SIGKILL);
-    lock.unlock();
-    reader.join();
-  }
-  if (fd >= 0) ::close(fd);
-}
-
-void Child::read_loop(const pb_host_api* host, const std::string& provider) {
-  std::string protocol_error;
-  try {
-    Message m;
-    while (read_frame(fd, m)) {
-      const auto t = text_field(m, "t");
-      if (t != "done" && t != "host") throw FrameError("unexpected message type " + std::string(t));
-      const auto id = static_cast<std::uint64_t>(int_field(m, "id"));
-      std::lock_guard lock(mutex);
-      auto it = calls.find(id);
-      if (t == "host" && text_field(m, "op") == "log") {
-        const auto level = static_cast<int32_t>(int_field(m, "level"));
-        const auto& text = blob(m, 0);
-        if (it != calls.end())
-          host->log(it->second->call, level, text.data(), text.size());
-        else
-          log_without_call(provider, level, text);
-        continue;
-      }
-      if (it == calls.end()) continue;  // a call that already gave up (its deadline passed)
-      it->second->inbox.push_back(std::move(m));
-      it->second->cv.notify_one();
-    }
-  } catch (const std::exception& e) {
-    protocol_error = e.what();
-    ::kill(pid, SIGKILL);  // a child that breaks the protocol cannot be trusted with more calls
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::string reason;
-  {
-    std::lock_guard lock(mutex);
-    reaped_pid = true;
-    reason = kill_reason;
-  }
-  if (reason.empty() && !protocol_error.empty())
-    reason = "plugin process broke the protocol: " + protocol_error;
-  if (reason.empty() && WIFEXITED(status) && WEXITSTATUS(status) == kOutOfMemoryExit)
-    reason = "plugin process ran out of memory (memory_limit_mb reached)";
-  if (reason.empty())
-    reason = WIFSIGNALED(status) ? "plugin process crashed: " + describe_wait_status(status)
-                                 : "plugin process exited: " + describe_wait_status(status);
-  owner->child_died(*this, reason);
-  std::lock_guard lock(mutex);
-  dead = true;
-  death_reason = reason;
-  for (auto& [id, p] : calls) p->cv.notify_one();
-  reaped.notify_all();
-}
-
 ProcessPlugin::~ProcessPlugin() {
   {
     std::unique_lock lock(g_proxies_mutex);
     g_proxies.erase(&manifest_);
   }
-  std::shared_ptr<Child> last;
+  std::shared_ptr<PluginProcess> last;
   {
     std::lock_guard lock(state_mutex_);
     stopping_ = true;
@@ -198,70 +83,7 @@ ProcessPlugin::~ProcessPlugin() {
   last.reset();  // closes the socket, reaps the child, joins its reader
 }
 
-std::shared_ptr<Child> ProcessPlugin::start_child(boost::json::object* hooks) {
-  std::vector<std::string> args{"--fd",
-                                "3",
-                                "--manifest",
-                                manifest_.file.string(),
-                                "--memory-limit-mb",
-                                std::to_string(options_.memory_limit_mb)};
-  const auto binary = options_.host_binary.empty() ? default_host_binary() : options_.host_binary;
-  SpawnedChild s;
-  try {
-    s = spawn_with_socket(binary, args);
-  } catch (const std::exception& e) {
-    throw plugins::LoadError("plugin " + manifest_.id + ": cannot start its process: " + e.what());
-  }
-  auto child = std::make_shared<Child>();
-  child->owner = this;
-  child->pid = s.pid;
-  child->fd = s.fd;
-  // The first frame says whether the plugin loaded. Until it arrives, the child is not serving.
-  auto fail = [&](const std::string& why) -> plugins::LoadError {
-    ::kill(s.pid, SIGKILL);
-    int status = 0;
-    ::waitpid(s.pid, &status, 0);
-    ::close(s.fd);
-    child->fd = -1;
-    return plugins::LoadError("plugin " + manifest_.id + " (isolation: process): " + why);
-  };
-  // Log lines the plugin writes while it loads come first; then hello, or why it refused.
-  const auto until = Clock::now() + options_.start_timeout;
-  Message hello;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now()).count();
-    pollfd pfd{s.fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&pfd, 1, static_cast<int>(left)) <= 0)
-      throw fail("no answer from its process within " + std::to_string(options_.start_timeout.count()) +
-                 " ms");
-    try {
-      if (!read_frame(s.fd, hello))
-        throw fail("its process exited before loading the plugin (is " + binary.string() +
-                   " a plugboard-plugin-host of this version?)");
-      const auto* t = hello.head.if_contains("t");
-      if (t == nullptr || !t->is_string() || t->get_string() != "host") break;
-      if (text_field(hello, "op") == "log")
-        log_without_call(manifest_.id, static_cast<int32_t>(int_field(hello, "level")), blob(hello, 0));
-    } catch (const FrameError& e) {
-      throw fail(std::string("its process broke the protocol: ") + e.what());
-    }
-  }
-  const auto t = hello.head.if_contains("t");
-  if (t != nullptr && t->is_string() && t->get_string() == "refused") {
-    const auto* msg = hello.head.if_contains("message");
-    throw fail(msg != nullptr && msg->is_string() ? std::string(msg->get_string()) : "refused");
-  }
-  const auto* h = hello.head.if_contains("hooks");
-  if (t == nullptr || !t->is_string() || t->get_string() != "hello" || h == nullptr || !h->is_object())
-    throw fail("its process did not say hello");
-  if (hooks != nullptr) *hooks = h->get_object();
-  child->started = Clock::now();
-  Child* raw = child.get();
-  child->reader = std::thread([raw, host = host_, id = manifest_.id] { raw->read_loop(host, id); });
-  return child;
-}
-
-void ProcessPlugin::child_died(const Child& child, const std::string& reason) {
+void ProcessPlugin::child_died(const PluginProcess& child, const std::string& reason) {
   std::lock_guard lock(state_mutex_);
   if (stopping_) return;
   const auto wait = backoff_.on_death(std::chrono::duration_cast<milliseconds>(Clock::now() - child.started));
@@ -270,8 +92,8 @@ void ProcessPlugin::child_died(const Child& child, const std::string& reason) {
   spdlog::error("plugin {}: {}; restarting it in {} ms", manifest_.id, reason, wait.count());
 }
 
-std::shared_ptr<Child> ProcessPlugin::acquire(const pb_writer* out) {
-  std::shared_ptr<Child> old;  // destroyed after the lock is released: its reader may want the lock
+std::shared_ptr<PluginProcess> ProcessPlugin::acquire(const pb_writer* out) {
+  std::shared_ptr<PluginProcess> old;  // destroyed after the lock is released: its reader may want the lock
   std::lock_guard lock(state_mutex_);
   bool doomed = false;  // we killed it and its reader has not reported the death yet
   if (current_) {
@@ -307,7 +129,7 @@ std::shared_ptr<Child> ProcessPlugin::acquire(const pb_writer* out) {
   return current_;
 }
 
-void ProcessPlugin::serve_host(Child& child, pb_call* call, const Message& m) {
+void ProcessPlugin::serve_host(PluginProcess& child, pb_call* call, const Message& m) {
   const auto op = text_field(m, "op");
   Message reply = make_reply(static_cast<std::uint64_t>(int_field(m, "seq")), PB_ERROR);
   int32_t status = PB_ERROR;
@@ -358,7 +180,7 @@ int32_t ProcessPlugin::call(pb_call* call, std::string_view op, std::string_view
                             std::string_view payload, const pb_writer* out) {
   auto child = acquire(out);
   if (!child) return PB_ERROR;
-  Pending p;
+  PendingCall p;
   p.call = call;
   const auto id = next_id_.fetch_add(1);
   {
@@ -366,7 +188,7 @@ int32_t ProcessPlugin::call(pb_call* call, std::string_view op, std::string_view
     if (!child->dead) child->calls.emplace(id, &p);
   }
   struct Unregister {
-    Child& c;
+    PluginProcess& c;
     std::uint64_t id;
     ~Unregister() {
       std::lock_guard lock(c.mutex);
