@@ -46,7 +46,7 @@ struct PluginProcess {
   ~PluginProcess();
 
   void send(const Message& m) {
-    std::lock_guard lock(write_mutex);
+    std::lock_guard lock(write_mutex_);
     write_frame(fd, m);
   }
   // SIGKILL, with the reason every call on it will be given.
@@ -69,7 +69,7 @@ struct PluginProcess {
   std::string provider_;
   ExitHandler on_exit_;
   std::thread reader_;
-  std::mutex write_mutex;
+  std::mutex write_mutex_;
   std::condition_variable reaped_;
 };
 
