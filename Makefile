@@ -4,7 +4,7 @@ PRESET ?= default
 BUILD_DIR := $(if $(filter default,$(PRESET)),build,build-$(PRESET))
 JOBS ?= 2
 
-.PHONY: all deps build run test bench bench-webhooks lint clean
+.PHONY: all deps build run test bench bench-webhooks bench-isolation lint clean
 
 all: build
 
@@ -29,6 +29,10 @@ bench: build
 # Outbound webhooks: deliveries/s and event-POST-to-receipt latency against direct POSTs (Python 3 only).
 bench-webhooks: build
 	@./bench/webhooks/run $(BUILD_DIR)
+
+# Process isolation: per-call cost of a plugin run by plugboard-plugin-host against in process.
+bench-isolation: build
+	@./bench/isolation/run $(BUILD_DIR)
 
 # Formatting and clang-tidy over our C++ (warnings are errors). Slow on two cores: not part of `make test`.
 lint: build

@@ -40,6 +40,50 @@ void check_keys(const std::string& where, const YAML::Node& map, const std::stri
   }
 }
 
+// How each plugin is isolated ("process" or "in_process"); false for anything else.
+bool set_isolation(Config& c, const std::string& id, const std::string& mode) {
+  if (mode == "process")
+    c.isolated_plugins.insert(id);
+  else if (mode == "in_process")
+    c.isolated_plugins.erase(id);
+  else
+    return false;
+  return true;
+}
+
+void read_isolation(const std::string& where, const std::filesystem::path& base, const YAML::Node& p,
+                    Config& c) {
+  if (auto iso = p["isolation"]) {
+    if (!iso.IsMap())
+      fail(where, iso, "plugins.isolation", "must be a mapping of provider id to process or in_process");
+    for (const auto& kv : iso) {
+      const std::string id = kv.first.Scalar(), key = "plugins.isolation." + id;
+      if (!set_isolation(c, id, scalar<std::string>(where, kv.second, key)))
+        fail(where, kv.second, key, "must be process or in_process");
+    }
+  }
+  auto pr = p["process"];
+  if (!pr) return;
+  check_keys(where, pr, "plugins.process",
+             {"memory_limit_mb", "restart_backoff_ms", "max_restart_backoff_ms", "healthy_after_s",
+              "kill_grace_ms", "host_binary"});
+  auto& o = c.isolation;
+  auto millis = [&](const char* k) {
+    return std::chrono::milliseconds(scalar<std::int64_t>(where, pr[k], std::string("plugins.process.") + k));
+  };
+  if (pr["memory_limit_mb"])
+    o.memory_limit_mb = scalar<std::size_t>(where, pr["memory_limit_mb"], "plugins.process.memory_limit_mb");
+  if (pr["restart_backoff_ms"]) o.restart_backoff = millis("restart_backoff_ms");
+  if (pr["max_restart_backoff_ms"]) o.max_restart_backoff = millis("max_restart_backoff_ms");
+  if (pr["kill_grace_ms"]) o.kill_grace = millis("kill_grace_ms");
+  if (pr["healthy_after_s"])
+    o.healthy_after = std::chrono::seconds(
+        scalar<std::int64_t>(where, pr["healthy_after_s"], "plugins.process.healthy_after_s"));
+  if (pr["host_binary"])
+    o.host_binary =
+        resolve(base, scalar<std::string>(where, pr["host_binary"], "plugins.process.host_binary"));
+}
+
 void read_file(Config& c, const std::filesystem::path& file) {
   const std::string where = file.string();
   YAML::Node root;
@@ -90,8 +134,9 @@ void read_file(Config& c, const std::filesystem::path& file) {
     if (d["pool_size"]) c.database_pool_size = scalar<int>(where, d["pool_size"], "database.pool_size");
   }
   if (auto p = root["plugins"]) {
-    check_keys(where, p, "plugins", {"dir"});
+    check_keys(where, p, "plugins", {"dir", "isolation", "process"});
     if (p["dir"]) c.plugins_dir = resolve(base, scalar<std::string>(where, p["dir"], "plugins.dir"));
+    read_isolation(where, base, p, c);
   }
   if (auto v = root["vault"]) {
     check_keys(where, v, "vault", {"key_file", "retired_key_files"});
@@ -225,6 +270,34 @@ bool env_bool(const char* name, const std::string& v) {
   throw ConfigError(std::string(name) + " must be true or false (or 1 or 0)");
 }
 
+// PLUGBOARD_PLUGINS_ISOLATION="slack=process,echo=in_process" and the plugins.process limits.
+void read_isolation_env(Config& c) {
+  if (auto v = env("PLUGBOARD_PLUGINS_ISOLATION")) {
+    std::string list = *v + ",";
+    for (std::size_t start = 0, comma; (comma = list.find(',', start)) != std::string::npos;
+         start = comma + 1) {
+      const std::string item = list.substr(start, comma - start);
+      const auto eq = item.find('=');
+      if (item.empty()) continue;
+      if (eq == std::string::npos || !set_isolation(c, item.substr(0, eq), item.substr(eq + 1)))
+        throw ConfigError(
+            "PLUGBOARD_PLUGINS_ISOLATION must list provider=process or provider=in_process, "
+            "separated by commas; got '" +
+            item + "'");
+    }
+  }
+  auto& o = c.isolation;
+  if (auto v = env("PLUGBOARD_PLUGINS_MEMORY_LIMIT_MB"))
+    o.memory_limit_mb = env_number<std::size_t>("PLUGBOARD_PLUGINS_MEMORY_LIMIT_MB", *v);
+  if (auto v = env("PLUGBOARD_PLUGINS_RESTART_BACKOFF_MS"))
+    o.restart_backoff =
+        std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_PLUGINS_RESTART_BACKOFF_MS", *v));
+  if (auto v = env("PLUGBOARD_PLUGINS_MAX_RESTART_BACKOFF_MS"))
+    o.max_restart_backoff =
+        std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_PLUGINS_MAX_RESTART_BACKOFF_MS", *v));
+  if (auto v = env("PLUGBOARD_PLUGIN_HOST")) o.host_binary = *v;
+}
+
 void read_env(Config& c) {
   if (auto v = env("PLUGBOARD_HOST")) c.server.host = *v;
   if (auto v = env("PLUGBOARD_PORT")) {
@@ -241,6 +314,7 @@ void read_env(Config& c) {
     c.database_pool_size = env_number<int>("PLUGBOARD_DATABASE_POOL_SIZE", *v);
   if (auto v = env("PLUGBOARD_PLUGINS_DIR")) c.plugins_dir = *v;
   if (auto v = env("PLUGBOARD_MASTER_KEY_FILE")) c.master_key_file = *v;
+  read_isolation_env(c);
   if (auto v = env("PLUGBOARD_DEADLINE_MS"))
     c.deadline = std::chrono::milliseconds(env_number<std::int64_t>("PLUGBOARD_DEADLINE_MS", *v));
   if (auto v = env("PLUGBOARD_LOG_LEVEL")) c.log_level = *v;

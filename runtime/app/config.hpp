@@ -8,11 +8,13 @@
 #include "events/webhook_options.hpp"
 #include "execute/execution_retention.hpp"
 #include "http/server.hpp"
+#include "isolation/isolation_options.hpp"
 
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +32,10 @@ struct Config {
   // Database connections per process (database.pool_size), 1..1024.
   int database_pool_size = 8;
   std::filesystem::path plugins_dir = "plugins";
+  // plugins.isolation: the providers run out of process (`<id>: process`); the rest run in
+  // process. plugins.process: the limits of those processes.
+  std::set<std::string> isolated_plugins;
+  isolation::IsolationOptions isolation;
   std::filesystem::path master_key_file;  // default: <data_dir>/master.key
   // Keys that only open values sealed before a rotation (vault.retired_key_files). Files named
   // "<master_key_file>.retired-*" beside the key file are found without being listed here.

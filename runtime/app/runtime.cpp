@@ -8,6 +8,7 @@
 #include "auth/shared_rate_limiter.hpp"
 #include "execute/call.hpp"
 #include "http/listen_socket.hpp"
+#include "isolation/process_plugin.hpp"
 #include "plugins/loader.hpp"
 #include "store/open_store.hpp"
 #include "vault/key_ring.hpp"
@@ -124,6 +125,13 @@ void Runtime::add_gauges() {
          for (const auto& [p, n] : by_provider) out.push_back({{{"provider", p}}, n});
          return out;
        }});
+  metrics_.add_gauge({"plugboard_plugin_process_restarts",
+                      "Plugin processes (isolation: process) started again after one died, by provider.", [] {
+                        std::vector<Gauge::Sample> out;
+                        for (const auto& [p, n] : isolation::restart_counts())
+                          out.push_back({{{"provider", p}}, static_cast<double>(n)});
+                        return out;
+                      }});
   metrics_.add_gauge(
       {"plugboard_webhook_deliveries", "Webhook deliveries in the database, by status.", [this] {
          std::vector<Gauge::Sample> out;
@@ -162,6 +170,9 @@ void Runtime::load_plugins() {
     std::filesystem::remove_all(copies, ec);
   }
   plugins::Loader loader(execute::host_api(), copies);
+  loader.isolate(config_.isolated_plugins, [this](plugins::Manifest m) {
+    return isolation::open_isolated(std::move(m), execute::host_api(), config_.isolation);
+  });
   auto registry = std::make_shared<const plugins::Registry>(loader.load_directory(config_.plugins_dir));
   spdlog::info("{} plugin(s) loaded from {}, {} skipped", registry->plugins().size(),
                config_.plugins_dir.string(), registry->failures().size());

@@ -234,15 +234,22 @@ Registry Loader::load_directory(const std::filesystem::path& dir) const {
       if (dup != loaded.end())
         throw LoadError("duplicate provider id " + m.id + ": already loaded from " +
                         (*dup)->manifest.file.filename().string() + "; this copy is not opened");
-      auto plugin = open(std::move(m));
-      spdlog::info("plugin {} {} loaded from {} ({} actions)", plugin->id(), plugin->manifest.version,
-                   file.filename().string(), plugin->manifest.actions.size());
+      const bool isolated = open_isolated_ && isolated_.count(m.id) > 0;
+      auto plugin = isolated ? open_isolated_(std::move(m)) : open(std::move(m));
+      spdlog::info("plugin {} {} loaded from {} ({} actions{})", plugin->id(), plugin->manifest.version,
+                   file.filename().string(), plugin->manifest.actions.size(),
+                   isolated ? ", isolation: process" : "");
       loaded.push_back(std::move(plugin));
     } catch (const std::exception& e) {
       spdlog::error("plugin skipped: {}: {}", file.filename().string(), e.what());
       failures.push_back({file, provider, e.what()});
     }
   }
+  for (const auto& id : isolated_)  // a typo in the operator's config should not pass silently
+    if (std::none_of(loaded.begin(), loaded.end(), [&](const auto& p) { return p->id() == id; }) &&
+        std::none_of(failures.begin(), failures.end(), [&](const auto& f) { return f.provider == id; }))
+      spdlog::warn("plugins.isolation names provider {}, but no manifest in {} declares it", id,
+                   dir.string());
   return Registry(std::move(loaded), std::move(failures));
 }
 

@@ -8,6 +8,8 @@
 #include "plugins/registry.hpp"
 
 #include <filesystem>
+#include <functional>
+#include <set>
 #include <stdexcept>
 
 namespace plugboard::plugins {
@@ -29,6 +31,14 @@ class Loader {
   explicit Loader(const pb_host_api* host, std::filesystem::path copy_dir = {})
       : host_(host), copy_dir_(std::move(copy_dir)) {}
 
+  // Plugins whose ids are in `ids` are opened by `open` instead (in a separate process: see
+  // isolation/process_plugin.hpp), which throws LoadError like open() does.
+  using IsolatedOpener = std::function<std::shared_ptr<const LoadedPlugin>(Manifest)>;
+  void isolate(std::set<std::string> ids, IsolatedOpener open) {
+    isolated_ = std::move(ids);
+    open_isolated_ = std::move(open);
+  }
+
   // Loads every *.yaml / *.yml manifest in `dir` (not recursive), sorted by file name so a
   // duplicate provider id is resolved the same way every time (the first file wins).
   Registry load_directory(const std::filesystem::path& dir) const;
@@ -41,6 +51,8 @@ class Loader {
  private:
   const pb_host_api* host_;
   std::filesystem::path copy_dir_;
+  std::set<std::string> isolated_;
+  IsolatedOpener open_isolated_;
 
   // Where to open `m`'s library from: the library itself, or a private copy (see above).
   std::filesystem::path private_copy(const Manifest& m) const;

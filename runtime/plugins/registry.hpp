@@ -33,6 +33,10 @@ struct LoadedPlugin {
   } hooks;
   // Serialises calls into plugins whose manifest says `reentrant: false`.
   std::unique_ptr<std::mutex> serial;
+  // For a plugin run out of process (isolation: process), the proxy that owns its child
+  // process; `api` then points at the proxy's forwarding table. Empty for in-process plugins.
+  // Last, so it goes first: the child stops before the rest of this object.
+  std::shared_ptr<void> remote;
 
   ~LoadedPlugin();
   const std::string& id() const { return manifest.id; }

@@ -202,6 +202,9 @@ class Env:
             env["PLUGBOARD_PROVIDER_SLACK_BASE_URL"] = self.fake.url + "/api"
         if self.database_url:
             env["PLUGBOARD_DATABASE_URL"] = self.database_url
+        # Runs a whole suite with plugins out of process (see the *_isolated tests in CMakeLists.txt).
+        if os.environ.get("PLUGBOARD_IT_PLUGINS_ISOLATION"):
+            env["PLUGBOARD_PLUGINS_ISOLATION"] = os.environ["PLUGBOARD_IT_PLUGINS_ISOLATION"]
         env.update(extra or {})
         return env
 

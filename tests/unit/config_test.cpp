@@ -108,3 +108,36 @@ TEST(Config, SharedRateLimitsDefaultToTheDatabaseKindAndCanBeSetEitherWay) {
   EXPECT_THROW(load_config(write_config("cluster: {change_poll_ms: 5}\n")), ConfigError);
   EXPECT_THROW(load_config(write_config("cluster: {shared: true}\n")), ConfigError);
 }
+
+TEST(Config, PluginIsolationFromFileAndEnvironment) {
+  auto file = write_config(
+      "plugins:\n  isolation: {slack: process, echo: in_process}\n"
+      "  process: {memory_limit_mb: 256, restart_backoff_ms: 50, max_restart_backoff_ms: 800, "
+      "healthy_after_s: 5, kill_grace_ms: 10, host_binary: bin/host}\n");
+  auto c = load_config(file);
+  EXPECT_EQ(c.isolated_plugins, (std::set<std::string>{"slack"}));
+  EXPECT_EQ(c.isolation.memory_limit_mb, 256u);
+  EXPECT_EQ(c.isolation.restart_backoff.count(), 50);
+  EXPECT_EQ(c.isolation.max_restart_backoff.count(), 800);
+  EXPECT_EQ(c.isolation.healthy_after.count(), 5000);
+  EXPECT_EQ(c.isolation.kill_grace.count(), 10);
+  EXPECT_EQ(c.isolation.host_binary, file.parent_path() / "bin/host");
+  ::setenv("PLUGBOARD_PLUGINS_ISOLATION", "slack=in_process,broken=process", 1);
+  ::setenv("PLUGBOARD_PLUGINS_MEMORY_LIMIT_MB", "128", 1);
+  c = load_config(file);
+  ::unsetenv("PLUGBOARD_PLUGINS_MEMORY_LIMIT_MB");
+  EXPECT_EQ(c.isolated_plugins, (std::set<std::string>{"broken"}));
+  EXPECT_EQ(c.isolation.memory_limit_mb, 128u);
+  ::setenv("PLUGBOARD_PLUGINS_ISOLATION", "slack", 1);
+  EXPECT_THROW(load_config(std::nullopt), ConfigError);
+  ::unsetenv("PLUGBOARD_PLUGINS_ISOLATION");
+  try {
+    load_config(write_config("plugins:\n  isolation: {slack: sandbox}\n"));
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(":2: plugins.isolation.slack: must be process or in_process"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(load_config(write_config("plugins: {process: {memory_limt_mb: 1}}\n")), ConfigError);
+}
