@@ -24,8 +24,8 @@ constexpr long long kReplayWindowSeconds = 5 * 60;
 std::string hmac_sha256_hex(const std::string& key, const std::string& message) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
   static const char* hex = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);
@@ -41,12 +41,14 @@ plugboard::ActionError refused(const std::string& why) { return {"INVALID_SIGNAT
 void verify(const std::string& secret, const plugboard::WebhookRequest& req) {
   const std::string ts = req.header("x-slack-request-timestamp");
   const std::string signature = req.header("x-slack-signature");
-  if (ts.empty() || signature.empty()) throw refused("missing X-Slack-Request-Timestamp or X-Slack-Signature");
+  if (ts.empty() || signature.empty())
+    throw refused("missing X-Slack-Request-Timestamp or X-Slack-Signature");
   if (ts.size() > 12 || !std::all_of(ts.begin(), ts.end(), [](char c) { return c >= '0' && c <= '9'; }))
     throw refused("X-Slack-Request-Timestamp is not a Unix time");
   const long long sent = std::stoll(ts);
   const long long now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   if (sent < now - kReplayWindowSeconds || sent > now + kReplayWindowSeconds)
     throw refused("request timestamp is more than five minutes from now (a replay?)");
   const std::string expected = "v0=" + hmac_sha256_hex(secret, "v0:" + ts + ":" + req.body);
@@ -57,7 +59,8 @@ bool listed(const json::object& config, const char* key, const std::string& valu
   const auto* list = config.if_contains(key);
   if (list == nullptr || !list->is_array() || list->get_array().empty()) return true;  // no filter
   const auto& a = list->get_array();
-  return std::any_of(a.begin(), a.end(), [&](const json::value& v) { return v.is_string() && v.get_string() == value; });
+  return std::any_of(a.begin(), a.end(),
+                     [&](const json::value& v) { return v.is_string() && v.get_string() == value; });
 }
 
 std::string iso_from_unix(long long t) {
@@ -75,12 +78,14 @@ plugboard::WebhookResult events_hook(plugboard::Context& ctx, const plugboard::W
   const json::object secrets = ctx.credentials();
   const auto* secret = secrets.if_contains("signing_secret");
   if (secret == nullptr || !secret->is_string() || secret->get_string().empty())
-    throw plugboard::ActionError{"UNAUTHORIZED", "the subscription has no signing_secret to verify Slack with"};
+    throw plugboard::ActionError{"UNAUTHORIZED",
+                                 "the subscription has no signing_secret to verify Slack with"};
   verify(std::string(secret->get_string()), req);
 
   boost::system::error_code ec;
   json::value body = json::parse(req.body, ec);
-  if (ec || !body.is_object()) throw plugboard::ActionError{"INVALID_REQUEST", "Slack sent a body that is not JSON"};
+  if (ec || !body.is_object())
+    throw plugboard::ActionError{"INVALID_REQUEST", "Slack sent a body that is not JSON"};
   const json::object& o = body.get_object();
   const std::string type = string_param(o, "type");
 

@@ -11,14 +11,14 @@ namespace plugboard::events {
 
 // What a producer hands in. The sink assigns the id and the times.
 struct EventInput {
-  std::string workspace_id;     // tenancy boundary; required
-  std::string project_id;       // may be empty
-  std::string type;             // "record_created", "comment.created", "slack.message", ...
-  std::string source = "api";   // "api", or "trigger:<subscription id>" for provider events
-  std::string external_id;      // the producer's own id, when it has one (dedupe, tracing)
-  boost::json::object entity;   // entity ids: {"table_id":123,"row_id":1001}
-  boost::json::value data;      // the payload
-  std::string occurred_at;      // ISO 8601 UTC; empty: now
+  std::string workspace_id;    // tenancy boundary; required
+  std::string project_id;      // may be empty
+  std::string type;            // "record_created", "comment.created", "slack.message", ...
+  std::string source = "api";  // "api", or "trigger:<subscription id>" for provider events
+  std::string external_id;     // the producer's own id, when it has one (dedupe, tracing)
+  boost::json::object entity;  // entity ids: {"table_id":123,"row_id":1001}
+  boost::json::value data;     // the payload
+  std::string occurred_at;     // ISO 8601 UTC; empty: now
 };
 
 struct Event {

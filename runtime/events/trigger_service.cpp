@@ -47,8 +47,9 @@ HookResponse json_answer(int status, const std::string& code, const std::string&
 }  // namespace
 
 TriggerService::TriggerService(store::Store& store, const vault::Vault& vault,
-                               const plugins::RegistryHandle& registry, execute::ConnectionService& connections,
-                               execute::ExecuteService& execute, EventSink& events, TriggerOptions options)
+                               const plugins::RegistryHandle& registry,
+                               execute::ConnectionService& connections, execute::ExecuteService& execute,
+                               EventSink& events, TriggerOptions options)
     : store_(store),
       vault_(vault),
       registry_(registry),
@@ -83,8 +84,9 @@ execute::TriggerScope TriggerService::scope_for(const store::TriggerSubscription
 
 std::int64_t TriggerService::checked_interval(std::int64_t seconds) const {
   if (seconds < options_.min_interval_seconds || seconds > 86'400)
-    throw ServiceError::invalid("interval_seconds", "must be from " + std::to_string(options_.min_interval_seconds) +
-                                                        " (this server's floor) to 86400");
+    throw ServiceError::invalid(
+        "interval_seconds",
+        "must be from " + std::to_string(options_.min_interval_seconds) + " (this server's floor) to 86400");
   return seconds;
 }
 
@@ -117,7 +119,8 @@ store::TriggerSubscription TriggerService::subscribe(const auth::Principal& who,
     std::string available;
     for (const auto& t : plugin->manifest.triggers) available += (available.empty() ? "" : ", ") + t.slug;
     throw ServiceError::invalid("trigger", "provider " + rec.provider + " has no trigger '" + in.trigger +
-                                               "'" + (available.empty() ? "" : " (it has: " + available + ")"));
+                                               "'" +
+                                               (available.empty() ? "" : " (it has: " + available + ")"));
   }
   if (auto err = trigger->config->validate(in.config))
     throw ServiceError::invalid("config" + (err->field.empty() ? "" : "." + err->field), err->message);
@@ -141,10 +144,10 @@ store::TriggerSubscription TriggerService::subscribe(const auth::Principal& who,
   t.name = in.name.empty() ? trigger->name : in.name;
   if (in.interval_seconds && trigger->kind != "polling")
     throw ServiceError::invalid("interval_seconds", "applies only to polling triggers");
-  t.interval_seconds =
-      trigger->kind != "polling" ? 0
-      : in.interval_seconds      ? checked_interval(*in.interval_seconds)
-                                 : std::max<std::int64_t>(trigger->interval_seconds, options_.min_interval_seconds);
+  t.interval_seconds = trigger->kind != "polling" ? 0
+                       : in.interval_seconds
+                           ? checked_interval(*in.interval_seconds)
+                           : std::max<std::int64_t>(trigger->interval_seconds, options_.min_interval_seconds);
   t.config_json = json::serialize(config);
   if (!secrets.empty()) t.sealed_secrets = vault_.seal(json::serialize(secrets));
   t.next_run_at = t.kind == "polling" ? now : "";  // the first poll sets the cursor
@@ -159,9 +162,10 @@ store::TriggerSubscription TriggerService::subscribe(const auth::Principal& who,
   auto r = execute_.call_trigger(call);
   if (!r.ok) {
     store_.triggers().remove(t.id);
-    throw ServiceError("provider_error", "the provider refused the subscription: " + r.error.message + " (" +
-                                             error_code(r.error) + ")",
-                       "trigger");
+    throw ServiceError(
+        "provider_error",
+        "the provider refused the subscription: " + r.error.message + " (" + error_code(r.error) + ")",
+        "trigger");
   }
   if (scope.new_state) t.state_json = *scope.new_state;
   t.expires_at = str(r.out, "expires_at");
@@ -171,7 +175,8 @@ store::TriggerSubscription TriggerService::subscribe(const auth::Principal& who,
   return t;
 }
 
-std::optional<store::TriggerSubscription> TriggerService::get(const auth::Principal& who, const std::string& id) {
+std::optional<store::TriggerSubscription> TriggerService::get(const auth::Principal& who,
+                                                              const std::string& id) {
   auto t = store_.triggers().get(id);
   if (!t || t->workspace_id != who.workspace_id || !who.allows_project(t->project_id)) return std::nullopt;
   return t;
@@ -189,7 +194,8 @@ store::TriggerSubscription TriggerService::update(const auth::Principal& who, co
   auto t = get(who, id);
   if (!t) throw ServiceError::not_found("trigger subscription " + id);
   if (p.name) {
-    if (p.name->empty() || p.name->size() > 200) throw ServiceError::invalid("name", "must be 1 to 200 characters");
+    if (p.name->empty() || p.name->size() > 200)
+      throw ServiceError::invalid("name", "must be 1 to 200 characters");
     t->name = *p.name;
   }
   if (p.config) {
@@ -213,7 +219,8 @@ store::TriggerSubscription TriggerService::update(const auth::Principal& who, co
         secrets.empty() ? std::nullopt : std::optional<std::string>(vault_.seal(json::serialize(secrets)));
   }
   if (p.interval_seconds) {
-    if (t->kind != "polling") throw ServiceError::invalid("interval_seconds", "applies only to polling triggers");
+    if (t->kind != "polling")
+      throw ServiceError::invalid("interval_seconds", "applies only to polling triggers");
     t->interval_seconds = checked_interval(*p.interval_seconds);
   }
   if (p.status) {
@@ -231,7 +238,8 @@ store::TriggerSubscription TriggerService::update(const auth::Principal& who, co
   return *t;
 }
 
-bool TriggerService::unsubscribe(const auth::Principal& who, const std::string& id, const std::string& request_id) {
+bool TriggerService::unsubscribe(const auth::Principal& who, const std::string& id,
+                                 const std::string& request_id) {
   auto t = get(who, id);
   if (!t) return false;
   if (t->kind == "webhook") {
@@ -239,8 +247,8 @@ bool TriggerService::unsubscribe(const auth::Principal& who, const std::string& 
     execute::TriggerCall call{t->connection_id, request_id, execute::TriggerHook::unsubscribe, {}, &scope};
     auto r = execute_.call_trigger(call);
     if (!r.ok)
-      spdlog::warn("trigger subscription {}: the provider's registration could not be removed: {} ({})", t->id,
-                   r.error.message, error_code(r.error));
+      spdlog::warn("trigger subscription {}: the provider's registration could not be removed: {} ({})",
+                   t->id, r.error.message, error_code(r.error));
   }
   return store_.triggers().remove(t->id);
 }
@@ -250,23 +258,24 @@ json::object TriggerService::view(const store::TriggerSubscription& t) const {
   if (const auto* trigger = manifest_trigger(t.provider, t.trigger); trigger != nullptr && t.sealed_secrets)
     for (const auto& name : trigger->secrets) config[name] = kRedacted;
   const auto* trigger = manifest_trigger(t.provider, t.trigger);
-  json::object o{{"id", t.id},
-                 {"name", t.name},
-                 {"provider", t.provider},
-                 {"trigger", t.trigger},
-                 {"kind", t.kind},
-                 {"event", trigger != nullptr ? json::value(trigger->event) : json::value(nullptr)},
-                 {"workspace_id", t.workspace_id},
-                 {"project_id", t.project_id},
-                 {"connection_id", t.connection_id},
-                 {"config", std::move(config)},
-                 {"status", t.status},
-                 {"status_reason", t.status_reason.empty() ? json::value(nullptr) : json::value(t.status_reason)},
-                 {"consecutive_failures", t.consecutive_failures},
-                 {"last_run_at", t.last_run_at.empty() ? json::value(nullptr) : json::value(t.last_run_at)},
-                 {"next_run_at", t.next_run_at.empty() ? json::value(nullptr) : json::value(t.next_run_at)},
-                 {"created_at", t.created_at},
-                 {"updated_at", t.updated_at}};
+  json::object o{
+      {"id", t.id},
+      {"name", t.name},
+      {"provider", t.provider},
+      {"trigger", t.trigger},
+      {"kind", t.kind},
+      {"event", trigger != nullptr ? json::value(trigger->event) : json::value(nullptr)},
+      {"workspace_id", t.workspace_id},
+      {"project_id", t.project_id},
+      {"connection_id", t.connection_id},
+      {"config", std::move(config)},
+      {"status", t.status},
+      {"status_reason", t.status_reason.empty() ? json::value(nullptr) : json::value(t.status_reason)},
+      {"consecutive_failures", t.consecutive_failures},
+      {"last_run_at", t.last_run_at.empty() ? json::value(nullptr) : json::value(t.last_run_at)},
+      {"next_run_at", t.next_run_at.empty() ? json::value(nullptr) : json::value(t.next_run_at)},
+      {"created_at", t.created_at},
+      {"updated_at", t.updated_at}};
   if (t.kind == "polling") o["interval_seconds"] = t.interval_seconds;
   if (t.kind == "webhook") {
     o["hook_url"] = hook_url(t.id);
@@ -275,7 +284,8 @@ json::object TriggerService::view(const store::TriggerSubscription& t) const {
   return o;
 }
 
-std::vector<std::string> TriggerService::publish(const store::TriggerSubscription& t, const json::value* events,
+std::vector<std::string> TriggerService::publish(const store::TriggerSubscription& t,
+                                                 const json::value* events,
                                                  const std::string& fallback_type) {
   std::vector<std::string> seen;
   if (events == nullptr || !events->is_array()) return seen;
@@ -291,7 +301,8 @@ std::vector<std::string> TriggerService::publish(const store::TriggerSubscriptio
     in.external_id = str(o, "id");
     if (!in.external_id.empty()) {
       // Already turned into an event (an earlier poll or delivery), or twice in this batch.
-      if (std::find(fresh.begin(), fresh.end(), in.external_id) == fresh.end() || !done.insert(in.external_id).second)
+      if (std::find(fresh.begin(), fresh.end(), in.external_id) == fresh.end() ||
+          !done.insert(in.external_id).second)
         continue;
     }
     in.workspace_id = t.workspace_id;
@@ -315,7 +326,8 @@ HookResponse TriggerService::handle_hook(const std::string& id, const HookReques
                                          const std::string& request_id) {
   try {
     auto t = store_.triggers().get(id);
-    if (!t || t->kind != "webhook") return json_answer(404, "not_found", "no webhook trigger subscription " + id);
+    if (!t || t->kind != "webhook")
+      return json_answer(404, "not_found", "no webhook trigger subscription " + id);
     if (t->status != "active") {
       // A paused subscription is the client's choice: acknowledge, so the provider does not
       // retry or switch its side off, and keep nothing.
@@ -328,16 +340,22 @@ HookResponse TriggerService::handle_hook(const std::string& id, const HookReques
     json::object query, headers;
     for (const auto& [k, v] : req.query) query[k] = v;
     for (const auto& [k, v] : req.headers) headers[k] = v;
-    const std::string request_json = json::serialize(json::object{
-        {"method", req.method}, {"path", req.path}, {"query", query}, {"headers", headers}, {"body", req.body}});
+    const std::string request_json = json::serialize(json::object{{"method", req.method},
+                                                                  {"path", req.path},
+                                                                  {"query", query},
+                                                                  {"headers", headers},
+                                                                  {"body", req.body}});
     auto scope = scope_for(*t);
-    execute::TriggerCall call{t->connection_id, request_id, execute::TriggerHook::webhook, request_json, &scope};
+    execute::TriggerCall call{t->connection_id, request_id, execute::TriggerHook::webhook, request_json,
+                              &scope};
     auto r = execute_.call_trigger(call);
     if (!r.ok) {
       const std::string code = error_code(r.error);
       spdlog::warn("hook {} request_id={}: refused: {} ({})", id, request_id, r.error.message, code);
-      if (code == "UNAUTHORIZED" || code == "INVALID_SIGNATURE") return json_answer(401, code, r.error.message);
-      if (r.error.code != "EXECUTION_FAILED") return json_answer(503, code, r.error.message);  // ours, not theirs
+      if (code == "UNAUTHORIZED" || code == "INVALID_SIGNATURE")
+        return json_answer(401, code, r.error.message);
+      if (r.error.code != "EXECUTION_FAILED")
+        return json_answer(503, code, r.error.message);  // ours, not theirs
       return json_answer(400, code, r.error.message);
     }
     store::TriggerRunOutcome outcome;
@@ -351,12 +369,13 @@ HookResponse TriggerService::handle_hook(const std::string& id, const HookReques
     HookResponse out;
     if (const auto* resp = r.out.if_contains("response"); resp != nullptr && resp->is_object()) {
       const auto& o = resp->get_object();
-      if (const auto* s = o.if_contains("status"); s != nullptr && s->is_int64() && s->get_int64() >= 200 &&
-                                                   s->get_int64() <= 599)
+      if (const auto* s = o.if_contains("status");
+          s != nullptr && s->is_int64() && s->get_int64() >= 200 && s->get_int64() <= 599)
         out.status = static_cast<int>(s->get_int64());
       if (const auto* h = o.if_contains("headers"); h != nullptr && h->is_object())
         for (const auto& kv : h->get_object())
-          if (kv.value().is_string()) out.headers[std::string(kv.key())] = std::string(kv.value().get_string());
+          if (kv.value().is_string())
+            out.headers[std::string(kv.key())] = std::string(kv.value().get_string());
       out.body = str(o, "body");
     }
     return out;
@@ -383,8 +402,11 @@ void TriggerService::run_one(const store::TriggerSubscription& t, const std::str
   if (trigger == nullptr) {
     r.error = {"INTEGRATION_NOT_FOUND", "the plugin of provider " + t.provider + " is not loaded", {}};
   } else {
-    execute::TriggerCall call{t.connection_id, request_id,
-                              polling ? execute::TriggerHook::poll : execute::TriggerHook::subscribe, {}, &scope};
+    execute::TriggerCall call{t.connection_id,
+                              request_id,
+                              polling ? execute::TriggerHook::poll : execute::TriggerHook::subscribe,
+                              {},
+                              &scope};
     r = execute_.call_trigger(call);
   }
   store::TriggerRunOutcome outcome;
@@ -416,7 +438,8 @@ void TriggerService::run_one(const store::TriggerSubscription& t, const std::str
     // Back off exponentially from the interval (polls) or a minute (renewals), up to a cap.
     const auto base = std::chrono::seconds(polling ? std::max<std::int64_t>(t.interval_seconds, 1) : 60);
     const int doublings = static_cast<int>(std::min<std::int64_t>(outcome.consecutive_failures - 1, 16));
-    outcome.next_run_at = later(std::min<std::chrono::seconds>(base * (1LL << doublings), options_.max_backoff));
+    outcome.next_run_at =
+        later(std::min<std::chrono::seconds>(base * (1LL << doublings), options_.max_backoff));
     if (code == "CONNECTION_NOT_FOUND") {
       outcome.status = "error";  // nothing will make it work again: say so rather than retry
       outcome.next_run_at.clear();

@@ -36,7 +36,7 @@ struct NewTrigger {
   std::string connection_id;
   std::string trigger;  // slug
   std::string name;
-  boost::json::object config;  // secret fields (the manifest's `secrets`) included
+  boost::json::object config;                    // secret fields (the manifest's `secrets`) included
   std::optional<std::int64_t> interval_seconds;  // polling: instead of the manifest's
 };
 

@@ -54,7 +54,7 @@ struct pb_call {
   bool idempotent = false;
   const plugboard::plugins::AuthType* auth = nullptr;  // the connection's auth type, when known
   plugboard::execute::CredentialRefresher* refresher = nullptr;
-  bool refreshed = false;  // at most one refresh per call
+  bool refreshed = false;                               // at most one refresh per call
   plugboard::execute::TriggerScope* trigger = nullptr;  // set for trigger hooks only
   std::chrono::steady_clock::time_point deadline;
 

@@ -251,9 +251,9 @@ int32_t host_http_request(pb_call* call, const pb_http_request* req, const pb_ht
 }
 
 const pb_host_api kHostApi = {
-    PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, sizeof(pb_host_api), &host_log,       &host_http_request,
-    &host_is_cancelled,  &host_remaining_ms,  &host_credentials,   &host_call_info,     &host_state_get,
-    &host_state_set,
+    PLUGBOARD_ABI_MAJOR, PLUGBOARD_ABI_MINOR, sizeof(pb_host_api), &host_log,
+    &host_http_request,  &host_is_cancelled,  &host_remaining_ms,  &host_credentials,
+    &host_call_info,     &host_state_get,     &host_state_set,
 };
 
 }  // namespace

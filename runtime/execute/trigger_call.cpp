@@ -8,7 +8,9 @@
 namespace plugboard::execute {
 namespace {
 
-void append(void* ctx, const char* data, std::size_t len) { static_cast<std::string*>(ctx)->append(data, len); }
+void append(void* ctx, const char* data, std::size_t len) {
+  static_cast<std::string*>(ctx)->append(data, len);
+}
 
 TriggerCallResult fail(std::string code, std::string message, boost::json::object details = {}) {
   TriggerCallResult r;
@@ -39,11 +41,13 @@ ExecuteError hook_failure(const std::string& provider, const std::string& raw) {
 TriggerCallResult ExecuteService::call_trigger(TriggerCall& req) {
   TriggerScope& scope = *req.scope;
   auto conn = connections_.resolve(req.connection_id);
-  if (!conn) return fail("CONNECTION_NOT_FOUND", "Connection does not exist", {{"connection_id", req.connection_id}});
+  if (!conn)
+    return fail("CONNECTION_NOT_FOUND", "Connection does not exist", {{"connection_id", req.connection_id}});
   const auto& rec = conn->record;
   auto plugin = registry_.get()->find(rec.provider);
   if (!plugin)
-    return fail("INTEGRATION_NOT_FOUND", "The connection's plugin is not loaded", {{"provider", rec.provider}});
+    return fail("INTEGRATION_NOT_FOUND", "The connection's plugin is not loaded",
+                {{"provider", rec.provider}});
   const auto* trigger = plugin->manifest.find_trigger(scope.trigger);
   if (trigger == nullptr)
     return fail("TRIGGER_NOT_FOUND", "Provider " + rec.provider + " has no trigger " + scope.trigger,
@@ -67,7 +71,8 @@ TriggerCallResult ExecuteService::call_trigger(TriggerCall& req) {
   }
   if ((req.hook == TriggerHook::poll && hooks.poll == nullptr) ||
       (req.hook == TriggerHook::webhook && hooks.handle_webhook == nullptr))
-    return fail("TRIGGER_NOT_FOUND", "Provider " + rec.provider + " has no hook for trigger " + scope.trigger);
+    return fail("TRIGGER_NOT_FOUND",
+                "Provider " + rec.provider + " has no hook for trigger " + scope.trigger);
 
   if (tokens_ != nullptr) {
     try {

@@ -81,10 +81,10 @@ struct Trigger {
   std::string slug;
   std::string name;
   std::string description;
-  std::string kind;                    // webhook, polling
-  std::string event;                   // the event type it emits; default "<provider>.<slug>"
-  std::int64_t interval_seconds = 0;   // polling: how often (default 300)
-  std::vector<std::string> secrets;    // subscription settings that are secrets (e.g. signing_secret)
+  std::string kind;                      // webhook, polling
+  std::string event;                     // the event type it emits; default "<provider>.<slug>"
+  std::int64_t interval_seconds = 0;     // polling: how often (default 300)
+  std::vector<std::string> secrets;      // subscription settings that are secrets (e.g. signing_secret)
   std::shared_ptr<const Schema> config;  // the subscription's settings; never null
   std::shared_ptr<const Schema> output;  // the event's data, for the catalog; may be null
 };

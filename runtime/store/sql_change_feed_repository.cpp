@@ -15,9 +15,10 @@ std::int64_t SqlChangeFeedRepository::append(const std::string& topic, const std
     // at insert but commits may land in another order, so appends take the table's lock
     // (EXCLUSIVE still lets readers read) and commit in seq order.
     Transaction tx(db_, s);
-    if (db_.dialect() == Dialect::postgresql) s << "LOCK TABLE change_feed IN EXCLUSIVE MODE", Poco::Data::Keywords::now;
-    s << db_.sql("INSERT INTO change_feed (topic, key, created_at) VALUES (?, ?, ?)"), useRef(topic), useRef(key),
-        useRef(now), Poco::Data::Keywords::now;
+    if (db_.dialect() == Dialect::postgresql)
+      s << "LOCK TABLE change_feed IN EXCLUSIVE MODE", Poco::Data::Keywords::now;
+    s << db_.sql("INSERT INTO change_feed (topic, key, created_at) VALUES (?, ?, ?)"), useRef(topic),
+        useRef(key), useRef(now), Poco::Data::Keywords::now;
     Poco::Int64 seq = 0;
     s << "SELECT MAX(seq) FROM change_feed", into(seq), Poco::Data::Keywords::now;
     tx.commit();
@@ -38,7 +39,8 @@ std::vector<Change> SqlChangeFeedRepository::after(std::int64_t after, std::int6
     Poco::Int64 from = after;
     Poco::Int64 n = limit;
     Statement st(s);
-    st << db_.sql("SELECT seq, topic, key FROM change_feed WHERE seq > ? ORDER BY seq LIMIT ?"), use(from), use(n);
+    st << db_.sql("SELECT seq, topic, key FROM change_feed WHERE seq > ? ORDER BY seq LIMIT ?"), use(from),
+        use(n);
     return select_rows(st, [](const Poco::Data::RecordSet& rs, std::size_t row) {
       return Change{integer(rs, "seq", row), text(rs, "topic", row), text(rs, "key", row)};
     });

@@ -6,8 +6,8 @@ using namespace Poco::Data::Keywords;
 using Poco::Data::Session;
 using Poco::Data::Statement;
 
-RateBucket SqlRateBucketRepository::update(const std::string& key,
-                                           const std::function<RateBucket(const std::optional<RateBucket>&)>& step) {
+RateBucket SqlRateBucketRepository::update(
+    const std::string& key, const std::function<RateBucket(const std::optional<RateBucket>&)>& step) {
   return db_.run("updating a rate-limit bucket", [&](Session& s) {
     // The read and the write must not interleave with another node's, or two nodes spend the
     // same token. SQLite's BEGIN IMMEDIATE holds the write lock throughout. On PostgreSQL the
@@ -16,8 +16,9 @@ RateBucket SqlRateBucketRepository::update(const std::string& key,
     Transaction tx(db_, s);
     const bool postgres = db_.dialect() == Dialect::postgresql;
     if (postgres)
-      s << db_.sql("INSERT INTO rate_buckets (key_id, tokens, updated_ms) VALUES (?, 0, -1)"
-                   " ON CONFLICT (key_id) DO NOTHING"),
+      s << db_.sql(
+          "INSERT INTO rate_buckets (key_id, tokens, updated_ms) VALUES (?, 0, -1)"
+          " ON CONFLICT (key_id) DO NOTHING"),
           useRef(key), now;
     std::optional<RateBucket> current;
     {
@@ -32,8 +33,9 @@ RateBucket SqlRateBucketRepository::update(const std::string& key,
     }
     RateBucket next = step(current);
     Poco::Int64 updated_ms = next.updated_ms;
-    s << db_.sql("INSERT INTO rate_buckets (key_id, tokens, updated_ms) VALUES (?, ?, ?)"
-                 " ON CONFLICT (key_id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms"),
+    s << db_.sql(
+        "INSERT INTO rate_buckets (key_id, tokens, updated_ms) VALUES (?, ?, ?)"
+        " ON CONFLICT (key_id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms"),
         useRef(key), use(next.tokens), use(updated_ms), now;
     tx.commit();
     return next;

@@ -308,20 +308,22 @@ class Plugin {
     });
   }
 
-  int32_t webhook(const pb_host_api* host, pb_call* call, std::string_view slug, std::string_view request_json,
-                  const pb_writer* out) const {
+  int32_t webhook(const pb_host_api* host, pb_call* call, std::string_view slug,
+                  std::string_view request_json, const pb_writer* out) const {
     const Trigger* t = find_trigger(slug, out, &Trigger::webhook, "a webhook trigger");
     if (t == nullptr) return PB_NOT_FOUND;
     return guarded(out, [&] {
       boost::system::error_code ec;
       json::value req = json::parse(request_json, ec);
-      if (ec || !req.is_object()) throw ActionError{"INVALID_REQUEST", "the hook request is not a JSON object"};
+      if (ec || !req.is_object())
+        throw ActionError{"INVALID_REQUEST", "the hook request is not a JSON object"};
       Context ctx(host, call);
       return json::serialize(t->webhook(ctx, WebhookRequest::from_json(req.get_object())).to_json());
     });
   }
 
-  int32_t subscribe(const pb_host_api* host, pb_call* call, std::string_view slug, const pb_writer* out) const {
+  int32_t subscribe(const pb_host_api* host, pb_call* call, std::string_view slug,
+                    const pb_writer* out) const {
     const Trigger* t = find_trigger(slug, out, nullptr, "");
     if (t == nullptr) return PB_NOT_FOUND;
     return guarded(out, [&] {
@@ -330,7 +332,8 @@ class Plugin {
     });
   }
 
-  int32_t unsubscribe(const pb_host_api* host, pb_call* call, std::string_view slug, const pb_writer* out) const {
+  int32_t unsubscribe(const pb_host_api* host, pb_call* call, std::string_view slug,
+                      const pb_writer* out) const {
     const Trigger* t = find_trigger(slug, out, nullptr, "");
     if (t == nullptr) return PB_NOT_FOUND;
     return guarded(out, [&] {
@@ -400,13 +403,15 @@ class Plugin {
                               std::string_view kind) const {
     auto it = triggers_.find(slug);
     if (it == triggers_.end()) {
-      detail::write_error(out, "TRIGGER_NOT_FOUND", "plugin " + provider_ + " has no trigger " + std::string(slug));
+      detail::write_error(out, "TRIGGER_NOT_FOUND",
+                          "plugin " + provider_ + " has no trigger " + std::string(slug));
       return nullptr;
     }
     if constexpr (!std::is_same_v<Member, std::nullptr_t>) {
       if (!(it->second.*member)) {
-        detail::write_error(out, "TRIGGER_NOT_FOUND",
-                            "trigger " + std::string(slug) + " of " + provider_ + " is not " + std::string(kind));
+        detail::write_error(
+            out, "TRIGGER_NOT_FOUND",
+            "trigger " + std::string(slug) + " of " + provider_ + " is not " + std::string(kind));
         return nullptr;
       }
     }

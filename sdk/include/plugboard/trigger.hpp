@@ -17,8 +17,8 @@
 namespace plugboard {
 
 struct TriggerEvent {
-  std::string id;           // the provider's id for the item (file id, event id); required
-  std::string type{};       // empty: the manifest's event type for the trigger
+  std::string id;      // the provider's id for the item (file id, event id); required
+  std::string type{};  // empty: the manifest's event type for the trigger
   boost::json::value data{};
   std::string occurred_at{};  // ISO 8601 UTC; empty: when the host stored it
 
