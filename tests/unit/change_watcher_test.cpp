@@ -5,42 +5,22 @@
 #include "app/change_watcher.hpp"
 #include "auth/change_feed.hpp"
 #include "store/iso_time.hpp"
-#include "store/open_store.hpp"
+#include "two_nodes.hpp"
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <chrono>
-#include <filesystem>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <vector>
 
-namespace fs = std::filesystem;
 using namespace plugboard;
 using namespace std::chrono_literals;
 
 namespace {
 
-class ChangeWatcherTest : public ::testing::Test {
+class ChangeWatcherTest : public test::TwoNodes {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("pb-feed-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-    const auto path = (dir_ / "plugboard.db").string();
-    node_a_ = store::open_store(path);
-    node_b_ = store::open_store(path);
-  }
-  void TearDown() override {
-    node_a_.reset();
-    node_b_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   void record(app::ChangeWatcher& w, const std::string& topic) {
     w.on(topic, [this, topic](const std::string& key) {
       std::lock_guard lock(mutex_);
@@ -52,8 +32,6 @@ class ChangeWatcherTest : public ::testing::Test {
     return heard_;
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::Store> node_a_, node_b_;
   std::mutex mutex_;
   std::vector<std::string> heard_;
 };

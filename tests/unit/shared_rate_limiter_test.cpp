@@ -2,19 +2,14 @@
 // "nodes" (two stores on one SQLite file, as two processes would open it) spending one burst
 // between them, one after the other and all at once.
 #include "auth/shared_rate_limiter.hpp"
-#include "store/open_store.hpp"
+#include "two_nodes.hpp"
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <atomic>
-#include <filesystem>
-#include <random>
 #include <thread>
 #include <vector>
 
-namespace fs = std::filesystem;
 using namespace plugboard;
 using auth::RateDecision;
 
@@ -42,23 +37,8 @@ TEST(SpendToken, RefillsByElapsedTimeCapsAtCapacityAndSaysWhenTheNextTokenIsDue)
 
 namespace {
 
-class SharedRateLimiterTest : public ::testing::Test {
+class SharedRateLimiterTest : public test::TwoNodes {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("pb-rate-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-    const auto path = (dir_ / "plugboard.db").string();
-    node_a_ = store::open_store(path);
-    node_b_ = store::open_store(path);
-  }
-  void TearDown() override {
-    node_a_.reset();
-    node_b_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   static auth::Principal key(const std::string& id, std::int64_t per_hour, std::int64_t burst) {
     auth::Principal p;
     p.key_id = id;
@@ -67,8 +47,6 @@ class SharedRateLimiterTest : public ::testing::Test {
     return p;
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::Store> node_a_, node_b_;
   std::atomic<std::int64_t> now_ms_{1'800'000'000'000};
   auth::SharedRateLimiter::NowMs clock() {
     return [this] { return now_ms_.load(); };
