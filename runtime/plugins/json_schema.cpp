@@ -3,9 +3,11 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <regex>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -78,6 +80,38 @@ std::string truncate(std::string s) {
 }
 
 std::string preview(const json::value& v) { return truncate(json::serialize(v)); }
+
+// std::regex reads the numbers in backreferences (\12) and repetitions (a{2,5}) into a long
+// without an overflow check, and builds one state per repetition, so a long digit run is
+// undefined behaviour and a large count eats memory (both found by fuzz_json_schema). Patterns
+// with numbers above this are refused before they reach std::regex.
+constexpr std::size_t kMaxPatternNumber = 1000;
+
+// The first number in `pattern` after a backslash or an opening brace that exceeds
+// kMaxPatternNumber, as written; "" when there is none.
+std::string oversized_pattern_number(std::string_view pattern) {
+  // The digits starting at `from`, or "" when they are within the bound.
+  const auto too_big = [&](std::size_t from) -> std::string {
+    std::size_t end = from;
+    while (end < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[end]))) ++end;
+    const std::string_view digits = pattern.substr(from, end - from);
+    if (digits.size() > 4 || (!digits.empty() && std::stoul(std::string(digits)) > kMaxPatternNumber))
+      return std::string(digits.substr(0, 12));
+    return {};
+  };
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (auto n = too_big(i + 1); !n.empty()) return n;
+      ++i;  // the escaped character is a literal, not a brace
+    } else if (pattern[i] == '{') {
+      if (auto n = too_big(i + 1); !n.empty()) return n;
+      const std::size_t comma = pattern.find_first_not_of("0123456789", i + 1);
+      if (comma != std::string_view::npos && pattern[comma] == ',')
+        if (auto n = too_big(comma + 1); !n.empty()) return n;
+    }
+  }
+  return {};
+}
 
 bool is_number(const json::value& v) { return v.is_int64() || v.is_uint64() || v.is_double(); }
 
@@ -266,6 +300,10 @@ std::unique_ptr<Node> compile_node(const json::value& schema, const std::string&
     } else if (key == "pattern") {
       if (!v.is_string()) fail(at, "must be a string, got " + preview(v));
       node->pattern_source = std::string(v.get_string());
+      if (const std::string n = oversized_pattern_number(node->pattern_source); !n.empty())
+        fail(at, "regular expression " + truncate("'" + node->pattern_source + "'") + " has the number " + n +
+                     ", above the " + std::to_string(kMaxPatternNumber) +
+                     " this validator allows in backreferences and repetitions");
       try {
         node->pattern.emplace(node->pattern_source, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {

@@ -311,6 +311,20 @@ TEST(JsonSchemaCompile, InvalidPattern) {
   EXPECT_EQ(what.rfind("properties.id.pattern: invalid regular expression '[a-z'", 0), 0u) << what;
 }
 
+TEST(JsonSchemaCompile, PatternNumbersStdRegexCannotTakeAreRefused) {
+  // Found by fuzz_json_schema: std::regex overflows a long on a long backreference number.
+  const std::string what = compile_error(R"({"pattern":"^[a-z]+\\2222222222222222222222$"})");
+  EXPECT_EQ(what.rfind("pattern: regular expression", 0), 0u) << what;
+  EXPECT_NE(what.find("has the number 222222222222, above the 1000"), std::string::npos) << what;
+  EXPECT_NE(compile_error(R"({"pattern":"a{5000}"})"), "");
+  EXPECT_NE(compile_error(R"({"pattern":"a{2,99999999999999999999}"})"), "");
+  // Ordinary counts, escaped braces and literal digits stay valid.
+  EXPECT_EQ(compile_error(R"({"pattern":"^C[A-Z0-9]{8,1000}$"})"), "");
+  EXPECT_EQ(compile_error(R"({"pattern":"^(a)\\1$"})"), "");
+  EXPECT_EQ(compile_error(R"({"pattern":"^\\{123456\\}$"})"), "");
+  EXPECT_EQ(compile_error(R"({"pattern":"^1234567890,12345$"})"), "");
+}
+
 TEST(JsonSchemaCompile, SchemaMustBeObjectOrBoolean) {
   EXPECT_EQ(compile_error("3"), "a schema must be an object or a boolean, got integer");
   EXPECT_EQ(compile_error(R"({"items":"string"})"),
